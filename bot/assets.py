@@ -1,0 +1,108 @@
+"""Assets: content-addressed files on disk plus a row with everything needed to remake them.
+
+A file is written (atomically) and its row inserted before anything is posted to Slack, so a
+failed upload never loses a result, and a restart can post what was already made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from bot.png_params import ImageParameters
+from bot.store import Store
+
+
+def write_content_addressed(root: Path, data: bytes, suffix: str) -> tuple[str, str]:
+    """Store bytes under their sha256; returns (sha256, path relative to root)."""
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"{digest[:2]}/{digest}{suffix}"
+    target = root / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    return digest, relative
+
+
+def png_bytes(image: Image.Image, parameters: ImageParameters) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=parameters.to_pnginfo())
+    return buffer.getvalue()
+
+
+def save_image_asset(
+    store: Store,
+    assets_dir: Path,
+    image: Image.Image,
+    parameters: ImageParameters,
+    *,
+    job_id: int,
+    variant: int,
+    tier: str,
+    scheduler: str,
+    parent_id: int | None,
+    user_id: str | None,
+    channel_id: str | None,
+    thread_ts: str | None,
+) -> dict[str, Any]:
+    data = png_bytes(image, parameters)
+    digest, relative = write_content_addressed(assets_dir, data, ".png")
+    row = {
+        "sha256": digest,
+        "path": relative,
+        "media_type": "image/png",
+        "job_id": job_id,
+        "variant": variant,
+        "parent_id": parent_id,
+        "tier": tier,
+        "model_id": parameters.model,
+        "scheduler": scheduler,
+        "prompt": parameters.prompt,
+        "negative_prompt": parameters.negative_prompt,
+        "seed": parameters.seed,
+        "width": parameters.width,
+        "height": parameters.height,
+        "steps": parameters.steps,
+        "guidance": parameters.cfg_scale,
+        "strength": parameters.denoising_strength,
+        "user_id": user_id,
+        "channel_id": channel_id,
+        "thread_ts": thread_ts,
+        "created_at": time.time(),
+    }
+    with store.write() as db:
+        row["id"] = db["assets"].insert(row).last_pk
+    return row
+
+
+def job_assets(store: Store, job_id: int) -> list[dict[str, Any]]:
+    return list(store.db["assets"].rows_where("job_id = ?", [job_id], order_by="variant"))
+
+
+def get_asset(store: Store, asset_id: int) -> dict[str, Any] | None:
+    rows = list(store.db["assets"].rows_where("id = ?", [asset_id]))
+    return rows[0] if rows else None
+
+
+def asset_path(assets_dir: Path, asset: dict[str, Any]) -> Path:
+    return assets_dir / asset["path"]
+
+
+def load_asset_image(assets_dir: Path, asset: dict[str, Any]) -> Image.Image:
+    with Image.open(asset_path(assets_dir, asset)) as image:
+        return image.convert("RGB")
+
+
+def set_slack_file(store: Store, asset_id: int, file_id: str) -> None:
+    with store.write() as db:
+        db["assets"].update(asset_id, {"slack_file_id": file_id})

@@ -1,0 +1,205 @@
+"""Every message the bot posts, built in one place from slack_sdk's Block Kit classes.
+
+The classes validate lengths on ``to_dict()``; the rest of Slack's limits (50 blocks, unique
+block ids) are respected here by construction. Each builder returns ``(text, blocks)``: the text
+is the notification/fallback that Slack shows where blocks cannot be rendered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.draft_options import FLAG_HELP, USAGE
+from bot.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+
+Message = tuple[str, list[dict[str, Any]]]
+
+# action_id of every button the bot shows; handlers register listeners for exactly these.
+CANCEL_JOB = "cancel_job"
+RETRY_JOB = "retry_job"
+REROLL = "reroll"
+
+MAX_SECTION = 3000
+KIND_LABEL = {"draft": "Draft", "final": "Final render"}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _render(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def settings_line(params: dict[str, Any]) -> str:
+    seeds = params.get("seeds") or []
+    seed_text = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}–{seeds[-1]}"
+    parts = [
+        f"{len(seeds)} variant{'s' if len(seeds) != 1 else ''}",
+        f"{params.get('aspect', '1:1')} · {params['width']}×{params['height']}",
+        seed_text,
+        f"{params.get('steps') or 'default'} steps",
+        f"{params['tier']} tier",
+    ]
+    if params.get("negative_prompt"):
+        parts.append(f"no: {escape(_clip(params['negative_prompt'], 300))}")
+    return " · ".join(parts)
+
+
+def progress_bar(done: int, total: int, width: int = 12) -> str:
+    filled = round(width * done / total) if total else 0
+    return "▓" * filled + "░" * (width - filled)
+
+
+def job_status(
+    job: Job,
+    *,
+    position: int | None = None,
+    progress: tuple[int, int] | None = None,
+    note: str | None = None,
+) -> Message:
+    """The message that stands for a job: the thread root for a new draft, a thread reply for
+    re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
+    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    who = f"<@{job.user_id}>" if job.user_id else "someone"
+    prompt = escape(job.params["prompt"])
+    header = _clip(f"*{label}* for {who}\n>{prompt}", MAX_SECTION)
+    if job.status == QUEUED:
+        status = f":hourglass_flowing_sand: Queued · position {position}" if position else (
+            ":hourglass_flowing_sand: Queued"
+        )
+    elif job.status == RUNNING and progress:
+        done, total = progress
+        status = f":art: Rendering · step {done} of {total} `{progress_bar(done, total)}`"
+    elif job.status == RUNNING:
+        status = ":art: Rendering · starting"
+    elif job.status == DONE:
+        status = ":white_check_mark: Done · results are in the thread"
+    elif job.status == FAILED:
+        status = ":x: Failed · details in the thread"
+    elif job.status == CANCELLED:
+        by = f" by <@{job.cancelled_by}>" if job.cancelled_by else ""
+        status = f":no_entry_sign: Cancelled{by}"
+    else:
+        status = job.status
+    if note:
+        status = f"{status}\n{note}"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=header), block_id="prompt"),
+        ContextBlock(elements=[MarkdownTextObject(text=settings_line(job.params))], block_id="settings"),
+        SectionBlock(text=MarkdownTextObject(text=_clip(status, MAX_SECTION)), block_id="status"),
+    ]
+    if job.status in (QUEUED, RUNNING):
+        blocks.append(
+            ActionsBlock(
+                block_id="job_actions",
+                elements=[
+                    ButtonElement(
+                        text="Cancel", action_id=CANCEL_JOB, value=str(job.id), style="danger"
+                    )
+                ],
+            )
+        )
+    text = f"{label} for {job.params['prompt'][:200]} — {job.status}"
+    return text, _render(blocks)
+
+
+def variants(job: Job, assets: list[dict[str, Any]], file_ids: list[str]) -> Message:
+    """The results of a job: one numbered image block per variant, each with its seed."""
+    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    prompt = escape(job.params["prompt"])
+    first = assets[0]
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=_clip(f"*{label} · {len(assets)} variant{'s' if len(assets) != 1 else ''}*"
+                           f" for <@{job.user_id}>\n>{prompt}", MAX_SECTION)
+            ),
+            block_id="summary",
+        )
+    ]
+    for asset, file_id in zip(assets, file_ids, strict=True):
+        number = asset["variant"]
+        blocks.append(
+            ImageBlock(
+                slack_file={"id": file_id},
+                alt_text=_clip(f"Variant {number} of “{job.params['prompt']}”", 2000),
+                title=f"#{number} · seed {asset['seed']}",
+                block_id=f"variant_{number}",
+            )
+        )
+    blocks.append(
+        ContextBlock(
+            block_id="provenance",
+            elements=[
+                MarkdownTextObject(
+                    text=f"{first['width']}×{first['height']} · {first['steps']} steps · "
+                    f"{first['scheduler']} · CFG {first['guidance']:g} · `{first['model_id']}`"
+                )
+            ],
+        )
+    )
+    blocks.append(
+        ActionsBlock(
+            block_id="variants_actions",
+            elements=[ButtonElement(text="Re-roll", action_id=REROLL, value=str(job.id))],
+        )
+    )
+    seeds = ", ".join(f"#{a['variant']} seed {a['seed']}" for a in assets)
+    return f"{label}: {len(assets)} variants ({seeds})", _render(blocks)
+
+
+def failure(job: Job, message: str) -> Message:
+    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    text = f"{label} failed: {message}"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=_clip(f":x: *{label} failed.* {escape(message)}", MAX_SECTION)),
+            block_id="failure",
+        ),
+        ActionsBlock(
+            block_id="failure_actions",
+            elements=[ButtonElement(text="Retry", action_id=RETRY_JOB, value=str(job.id), style="primary")],
+        ),
+    ]
+    return text, _render(blocks)
+
+
+def error_with_usage(message: str) -> Message:
+    """An ephemeral answer to bad input: what is wrong, then how to say it."""
+    text = f":warning: {message}\n{USAGE}"
+    return text, _render([SectionBlock(text=MarkdownTextObject(text=_clip(text, MAX_SECTION)))])
+
+
+def notice(message: str) -> Message:
+    return message, _render([SectionBlock(text=MarkdownTextObject(text=_clip(message, MAX_SECTION)))])
+
+
+# Commands the bot understands: (syntax, what it does). Later features append to this list.
+COMMANDS: list[tuple[str, str]] = [
+    ("/draft <prompt> [flags]", "make variants with the fast draft model; results land in a thread"),
+    ("@dailies <prompt> [flags]", "the same as /draft, anywhere you can mention the bot"),
+    ("/dailies help", "this help"),
+]
+
+
+def help_message() -> Message:
+    commands = "\n".join(f"• `{syntax}` — {what}" for syntax, what in COMMANDS)
+    flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
+    text = f"*dailies* — drafts, review and finals in your threads.\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    return notice(text)

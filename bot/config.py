@@ -1,0 +1,111 @@
+"""One settings object for the whole bot.
+
+Nothing else in the project reads ``os.environ``: tests build a ``Settings`` directly, the CLI
+builds one from the environment (and an optional TOML file), and every component receives it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and what it expects."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the bot. Field names map to ``DAILIES_*``/``SLACK_*`` variables (see ENV)."""
+
+    home: Path = field(default_factory=lambda: Path.home() / ".dailies")
+    models: str = "sdxl"
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Override the tiers' native side (pixels); 0 keeps the family's preset.
+    draft_side: int = 0
+    final_side: int = 0
+    # How many worker threads run jobs; 0 means one per device (one per GPU, else one).
+    workers: int = 0
+    # How long to wait for Slack to process an uploaded file before referencing it.
+    file_share_timeout_s: float = 20.0
+    # Minimum seconds between two progress edits of one message (Slack: ~1/s per message).
+    progress_interval_s: float = 1.0
+    rate_limit_retries: int = 3
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "dailies.db"
+
+    @property
+    def assets_dir(self) -> Path:
+        return self.home / "assets"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+
+# Environment variable → Settings field.
+ENV: dict[str, str] = {
+    "DAILIES_HOME": "home",
+    "DAILIES_MODELS": "models",
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_API_URL": "slack_api_url",
+    "DAILIES_DRAFT_SIDE": "draft_side",
+    "DAILIES_FINAL_SIDE": "final_side",
+    "DAILIES_WORKERS": "workers",
+    "DAILIES_FILE_SHARE_TIMEOUT": "file_share_timeout_s",
+    "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
+    "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
+}
+
+
+def _coerce(name: str, raw: object, kind: type) -> object:
+    if kind is Path:
+        return Path(str(raw)).expanduser()
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    return str(raw)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None
+) -> Settings:
+    """Settings from an optional TOML file, then the environment (the environment wins).
+
+    The TOML file uses the field names (``models = "tiny"``); ``DAILIES_CONFIG`` names it when
+    ``config_file`` is not given.
+    """
+    environ = os.environ if environ is None else environ
+    kinds = {f.name: f.type for f in fields(Settings)}
+    type_of = {"Path": Path, "int": int, "float": float, "str": str}
+    values: dict[str, object] = {}
+    path = config_file or (Path(environ["DAILIES_CONFIG"]) if environ.get("DAILIES_CONFIG") else None)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        for key, raw in data.items():
+            if key not in kinds:
+                raise ConfigError(f"unknown setting {key!r} in {path}")
+            values[key] = _coerce(key, raw, type_of[str(kinds[key])])
+    for var, name in ENV.items():
+        if environ.get(var):
+            values[name] = _coerce(var, environ[var], type_of[str(kinds[name])])
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not settings.slack_api_url.endswith("/"):
+        settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
+    return settings

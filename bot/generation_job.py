@@ -1,0 +1,91 @@
+"""The job body shared by every text/image-to-image kind (draft, re-roll, retry, final…).
+
+Job params are plain JSON so a job can be re-run after a restart and an asset can be remade from
+its row; this module is the one place that turns them into a models request and saves results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.assets import get_asset, job_assets, load_asset_image, save_image_asset
+from bot.jobs import Job
+from bot.png_params import ImageParameters
+from bot.store import Store
+from models.request import CancelCheck, GenerationRequest, ProgressCallback
+from models.runner import ModelRunner
+
+
+def total_steps(params: dict[str, Any], default_steps: int) -> int:
+    steps = params.get("steps") or default_steps
+    strength = params.get("strength")
+    if params.get("init_asset_id") and strength:
+        steps = max(1, int(steps * strength))
+    return steps * len(params["seeds"])
+
+
+def run_generation_job(
+    job: Job,
+    runner: ModelRunner,
+    store: Store,
+    assets_dir: Path,
+    progress: ProgressCallback,
+    cancelled: CancelCheck,
+) -> list[dict[str, Any]]:
+    """Generate the job's missing variants, save each as an asset, return all its assets.
+
+    Variants saved before an interruption are kept, so a resumed job only makes the rest.
+    """
+    params = job.params
+    saved = {a["variant"] for a in job_assets(store, job.id)}
+    todo = [(v, s) for v, s in enumerate(params["seeds"], start=1) if v not in saved]
+    parent_id = params.get("init_asset_id")
+    init_image = None
+    if parent_id:
+        parent = get_asset(store, parent_id)
+        if parent is None:
+            raise ValueError(f"the source image (asset {parent_id}) no longer exists")
+        init_image = load_asset_image(assets_dir, parent)
+    if todo:
+        request = GenerationRequest(
+            tier=params["tier"],
+            prompt=params["prompt"],
+            negative_prompt=params.get("negative_prompt", ""),
+            width=params["width"],
+            height=params["height"],
+            seeds=tuple(seed for _, seed in todo),
+            steps=params.get("steps"),
+            guidance=params.get("guidance"),
+            init_image=init_image,
+            strength=params.get("strength") if init_image is not None else None,
+        )
+        result = runner.generate(request, progress=progress, cancelled=cancelled)
+        for (variant, _), generated in zip(todo, result.images, strict=True):
+            parameters = ImageParameters(
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt,
+                steps=result.steps,
+                sampler=result.scheduler,
+                cfg_scale=result.guidance,
+                seed=generated.seed,
+                width=generated.image.width,
+                height=generated.image.height,
+                model=result.model_id,
+                denoising_strength=result.strength,
+            )
+            save_image_asset(
+                store,
+                assets_dir,
+                generated.image,
+                parameters,
+                job_id=job.id,
+                variant=variant,
+                tier=request.tier,
+                scheduler=result.scheduler,
+                parent_id=parent_id,
+                user_id=job.user_id,
+                channel_id=job.channel_id,
+                thread_ts=job.thread_ts,
+            )
+    return job_assets(store, job.id)

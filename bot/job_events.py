@@ -1,0 +1,67 @@
+"""What happens around a job, per kind: the seam between the engine and whoever asked.
+
+The engine (bot/) knows how to run jobs but not whom to tell; handlers (Slack) and the CLI
+register hooks here, so the engine never imports Slack and handlers never know which engine runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.jobs import Job
+
+log = logging.getLogger(__name__)
+
+Assets = list[dict[str, Any]]
+
+
+@dataclass
+class JobHooks:
+    on_started: Callable[[Job], None] | None = None
+    # (job, steps done across the whole job, steps in the whole job)
+    on_progress: Callable[[Job, int, int], None] | None = None
+    on_done: Callable[[Job, Assets], None] | None = None
+    on_failed: Callable[[Job, str], None] | None = None
+    on_cancelled: Callable[[Job], None] | None = None
+
+
+class JobEvents:
+    def __init__(self) -> None:
+        self._hooks: dict[str, JobHooks] = {}
+        self._fallback: JobHooks | None = None
+
+    def register(self, kinds: Iterable[str] | None, hooks: JobHooks) -> None:
+        """Hooks for these job kinds; ``None`` makes them the fallback for every other kind."""
+        if kinds is None:
+            self._fallback = hooks
+            return
+        for kind in kinds:
+            self._hooks[kind] = hooks
+
+    def _call(self, job: Job, name: str, *args: Any) -> None:
+        hooks = self._hooks.get(job.kind, self._fallback)
+        hook = getattr(hooks, name, None) if hooks else None
+        if hook is None:
+            return
+        try:
+            hook(job, *args)
+        except Exception:  # a failed post must not kill the worker or change the job's outcome
+            log.exception("job %s: %s hook failed", job.id, name)
+
+    def started(self, job: Job) -> None:
+        self._call(job, "on_started")
+
+    def progress(self, job: Job, done: int, total: int) -> None:
+        self._call(job, "on_progress", done, total)
+
+    def done(self, job: Job, assets: Assets) -> None:
+        self._call(job, "on_done", assets)
+
+    def failed(self, job: Job, message: str) -> None:
+        self._call(job, "on_failed", message)
+
+    def cancelled(self, job: Job) -> None:
+        self._call(job, "on_cancelled")

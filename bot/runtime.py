@@ -1,0 +1,63 @@
+"""Everything a running bot holds, built once from Settings and handed to handlers and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.engine import EmbeddedEngine, Engine, Runner
+from bot.job_events import JobEvents
+from bot.slack_io import Throttle, make_client
+from bot.store import Store
+from models.presets import Family, get_family
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    events: JobEvents
+    engine: Engine
+    family: Family
+    client: WebClient | None
+    throttle: Throttle
+
+
+def worker_devices(settings: Settings) -> list[str]:
+    """One worker per GPU (each loads its own pipelines), else one CPU worker."""
+    import torch
+
+    if torch.cuda.is_available():
+        devices = [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    else:
+        devices = ["cpu"]
+    if settings.workers:
+        devices = [devices[i % len(devices)] for i in range(settings.workers)]
+    return devices
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    with_slack: bool = True,
+    runner_factory: Callable[[str], Runner] | None = None,
+    devices: list[str] | None = None,
+) -> Runtime:
+    family = get_family(settings.models)
+    store = Store(settings.db_path)
+    settings.assets_dir.mkdir(parents=True, exist_ok=True)
+    events = JobEvents()
+    if runner_factory is None:
+        from models.runner import ModelRunner
+
+        def runner_factory(device: str) -> Runner:
+            return ModelRunner(family, device=device)
+
+    engine = EmbeddedEngine(
+        store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
+    )
+    client = make_client(settings) if with_slack else None
+    return Runtime(settings, store, events, engine, family, client, Throttle(settings.progress_interval_s))

@@ -1,0 +1,108 @@
+"""Talking to Slack's Web API: the client, uploads, and the waits Slack's platform needs.
+
+Rate limits are retried by slack_sdk's own RateLimitErrorRetryHandler; what is added here is only
+what slack_sdk leaves to apps: waiting until an uploaded file is shared before an image block may
+reference it, and keeping progress edits to one a second per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries))
+    return client
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path
+    filename: str
+    title: str
+    alt_text: str
+
+
+def upload_files(client: WebClient, channel: str, thread_ts: str | None, uploads: list[Upload]) -> list[str]:
+    """Upload files into a channel/thread in one files_upload_v2 call; returns file ids in order."""
+    response = client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        file_uploads=[
+            {"file": str(u.path), "filename": u.filename, "title": u.title, "alt_txt": u.alt_text}
+            for u in uploads
+        ],
+        request_file_info=False,
+    )
+    return [f["id"] for f in response["files"]]
+
+
+def wait_until_shared(client: WebClient, file_ids: list[str], channel: str, timeout: float) -> bool:
+    """Slack processes uploads asynchronously; an image block that references a file before it
+    is shared in the channel is refused. Poll files.info (Tier 4) until every file shows the share."""
+    deadline = time.monotonic() + timeout
+    pending = list(file_ids)
+    delay = 0.1
+    while pending:
+        file_id = pending[0]
+        info = client.files_info(file=file_id)["file"]
+        shares = info.get("shares", {})
+        if any(channel in shares.get(kind, {}) for kind in ("public", "private")):
+            pending.pop(0)
+            continue
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+    return True
+
+
+def post_referencing_files(
+    client: WebClient, *, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]], timeout: float
+) -> dict[str, Any]:
+    """chat.postMessage for a message whose image blocks reference fresh uploads: if Slack still
+    says "invalid slack file" (its processing lags files.info now and then), back off and retry."""
+    deadline = time.monotonic() + timeout
+    delay = 0.25
+    while True:
+        try:
+            return client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks).data  # type: ignore[return-value]
+        except SlackApiError as exc:
+            errors = " ".join(map(str, exc.response.get("errors", [])))
+            if exc.response.get("error") != "invalid_blocks" or "slack file" not in errors:
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+class Throttle:
+    """At most one call per key per interval; the last word (``force=True``) always goes out."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, force: bool = False) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._last.get(key, -1e9) < self.interval:
+                return False
+            self._last[key] = now
+            return True

@@ -1,0 +1,13 @@
+"""Slack listeners, one module per user intent; ``register`` wires them all into a Bolt app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers import dailies_command, draft, job_controls
+
+
+def register(app: App, runtime: Runtime) -> None:
+    for module in (draft, job_controls, dailies_command):
+        module.register(app, runtime)

@@ -1,0 +1,78 @@
+"""The Bolt app and the two ways Slack reaches it: Socket Mode or HTTP at /slack/events."""
+
+from __future__ import annotations
+
+import logging
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+import handlers
+from bot.runtime import Runtime
+from handlers.job_messages import resume_held
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime) -> App:
+    """A Bolt app on the runtime's WebClient (its base URL may be a local Slack imitation)."""
+    app = App(
+        client=runtime.client,
+        signing_secret=runtime.settings.slack_signing_secret or None,
+        # Socket Mode does not sign requests; HTTP mode must.
+        request_verification_enabled=bool(runtime.settings.slack_signing_secret),
+        ignoring_self_events_enabled=True,
+    )
+    handlers.register(app, runtime)
+    return app
+
+
+def start_engine(runtime: Runtime) -> None:
+    runtime.engine.start()
+    resume_held(runtime)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        log.debug("http: " + format, *args)
+
+
+def make_http_server(app: App, host: str, port: int) -> WSGIServer:
+    """A threaded WSGI server: a slow request never holds up another's 3-second ack."""
+    wsgi = SlackRequestHandler(app)
+
+    def application(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("PATH_INFO") != "/slack/events":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        return wsgi(environ, start_response)
+
+    return make_server(host, port, application, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+
+
+def serve_http(runtime: Runtime, host: str, port: int) -> None:
+    app = create_app(runtime)
+    start_engine(runtime)
+    server = make_http_server(app, host, port)
+    log.info("dailies listening on http://%s:%d/slack/events", host, server.server_port)
+    try:
+        server.serve_forever()
+    finally:
+        runtime.engine.stop()
+
+
+def serve_socket_mode(runtime: Runtime) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app = create_app(runtime)
+    start_engine(runtime)
+    try:
+        SocketModeHandler(app, runtime.settings.slack_app_token).start()
+    finally:
+        runtime.engine.stop()

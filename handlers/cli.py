@@ -1,0 +1,149 @@
+"""The ``dailies`` command: ``serve`` runs the bot, ``draft`` runs the same engine without Slack.
+
+Errors go to stderr with exit status 2 and nothing is written; progress goes to stderr too, so
+stdout carries only the paths of the files made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import jobs
+from bot.assets import asset_path, load_asset_image
+from bot.config import ConfigError, Settings, load_settings
+from bot.contact_sheet import contact_sheet
+from bot.draft_options import OptionsError
+from bot.job_events import JobHooks
+from bot.jobs import Job
+from bot.runtime import Runtime, build_runtime
+
+
+class CliError(Exception):
+    """A message for stderr."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dailies", description="Generative drafts, review and finals in Slack threads.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the Slack bot")
+    serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    draft = commands.add_parser("draft", help="make draft variants without Slack")
+    draft.add_argument("prompt")
+    draft.add_argument("--n", type=str, default=None, help="variants, 1–8")
+    draft.add_argument("--ar", default=None, help="aspect ratio W:H")
+    draft.add_argument("--seed", default=None)
+    draft.add_argument("--no", default=None, help="negative prompt")
+    draft.add_argument("--steps", default=None)
+    draft.add_argument("--tier", choices=["draft", "final"], default="draft")
+    draft.add_argument("--out", type=Path, required=True, help="folder for the PNGs and contact sheet")
+    return parser
+
+
+def _flags_text(args: argparse.Namespace) -> str:
+    text = args.prompt
+    for flag in ("n", "ar", "seed", "no", "steps"):
+        value = getattr(args, flag)
+        if value is not None:
+            text += f" --{flag} {value}"
+    return text
+
+
+def run_draft(runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr) -> list[Path]:
+    """Queue a draft through the engine, wait for it, write PNGs + contact sheet into ``out``."""
+    from bot.draft_options import parse_draft_text
+    from bot.job_params import draft_params
+
+    options, _ = parse_draft_text(text)
+    params = draft_params(options, runtime.settings, runtime.family, tier=tier)
+    finished = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def on_progress(job: Job, done: int, total: int) -> None:
+        print(f"\rrendering: step {done} of {total}", end="", file=stderr, flush=True)
+
+    def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        outcome["assets"] = assets
+        finished.set()
+
+    def on_failed(job: Job, message: str) -> None:
+        outcome["error"] = message
+        finished.set()
+
+    def on_cancelled(job: Job) -> None:
+        outcome["error"] = "cancelled"
+        finished.set()
+
+    runtime.events.register(None, JobHooks(None, on_progress, on_done, on_failed, on_cancelled))
+    job = jobs.create_job(runtime.store, tier, params, user_id=None, channel_id=None, source="cli")
+    runtime.engine.start()
+    try:
+        runtime.engine.wake()
+        finished.wait()
+    finally:
+        runtime.engine.stop()
+    print(file=stderr)
+    if "error" in outcome:
+        raise CliError(f"job {job.id} failed: {outcome['error']}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    assets = outcome["assets"]
+    for asset in assets:
+        target = out / f"dailies-{job.id}-{asset['variant']}-seed{asset['seed']}.png"
+        shutil.copyfile(asset_path(runtime.settings.assets_dir, asset), target)
+        written.append(target)
+    sheet = contact_sheet(
+        [load_asset_image(runtime.settings.assets_dir, a) for a in assets],
+        [f"#{a['variant']} seed {a['seed']}" for a in assets],
+    )
+    sheet_path = out / f"dailies-{job.id}-contact-sheet.png"
+    sheet.save(sheet_path)
+    written.append(sheet_path)
+    return written
+
+
+def _require(settings: Settings, *names: str) -> None:
+    env = {"slack_bot_token": "SLACK_BOT_TOKEN", "slack_app_token": "SLACK_APP_TOKEN",
+           "slack_signing_secret": "SLACK_SIGNING_SECRET"}
+    missing = [env[n] for n in names if not getattr(settings, n)]
+    if missing:
+        raise CliError(f"set {', '.join(missing)} in the environment (see README: Configuration)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            from handlers.app import serve_http, serve_socket_mode
+
+            if args.http:
+                _require(settings, "slack_bot_token", "slack_signing_secret")
+                serve_http(build_runtime(settings), args.host, args.port)
+            else:
+                _require(settings, "slack_bot_token", "slack_app_token")
+                serve_socket_mode(build_runtime(settings))
+            return 0
+        if args.command == "draft":
+            logging.getLogger().setLevel(logging.WARNING)
+            runtime = build_runtime(settings, with_slack=False)
+            for path in run_draft(runtime, _flags_text(args), args.tier, args.out):
+                print(path)
+            return 0
+    except (CliError, ConfigError, OptionsError, ValueError) as exc:
+        print(f"dailies: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

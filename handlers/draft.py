@@ -1,0 +1,69 @@
+"""/draft and @dailies: parse, record a held job, ack, then post its status message.
+
+The ack goes out right after the row is written (well inside Slack's 3 s); posting the status
+message and waking a worker happen after the ack, so a busy worker never slows the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks, jobs
+from bot.draft_options import OptionsError, parse_draft_text
+from bot.job_params import draft_params
+from bot.jobs import Job
+from bot.runtime import Runtime
+from handlers.job_messages import announce, image_job_hooks
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def record_draft(runtime: Runtime, text: str, user_id: str, channel_id: str, thread_ts: str | None) -> Job:
+    """Validate and record a draft job (held); raises OptionsError with a message for the person."""
+    options, _ = parse_draft_text(text)
+    params = draft_params(options, runtime.settings, runtime.family)
+    return jobs.create_job(
+        runtime.store, "draft", params, user_id=user_id, channel_id=channel_id, thread_ts=thread_ts, held=True
+    )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    runtime.events.register(["draft"], image_job_hooks(runtime))
+
+    @app.command("/draft")
+    def draft_command(ack: Ack, body: dict[str, Any]) -> None:
+        text = body.get("text", "")
+        if not text.strip():
+            message_text, message_blocks = blocks.help_message()
+            ack(text=message_text, blocks=message_blocks)
+            return
+        try:
+            job = record_draft(runtime, text, body["user_id"], body["channel_id"], None)
+        except OptionsError as exc:
+            message_text, message_blocks = blocks.error_with_usage(str(exc))
+            ack(text=message_text, blocks=message_blocks)
+            return
+        ack()
+        announce(runtime, job, None)
+
+    @app.event("app_mention")
+    def mention(body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
+        if not runtime.store.first_delivery(f"event:{body.get('event_id') or event['ts']}"):
+            return
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        thread_ts = event.get("thread_ts")
+        try:
+            if not text:
+                raise OptionsError("Tell me what to draw after the mention.")
+            job = record_draft(runtime, text, event["user"], event["channel"], thread_ts)
+        except OptionsError as exc:
+            message_text, message_blocks = blocks.error_with_usage(str(exc))
+            client.chat_postEphemeral(
+                channel=event["channel"], user=event["user"], thread_ts=thread_ts,
+                text=message_text, blocks=message_blocks,
+            )
+            return
+        announce(runtime, job, thread_ts)

@@ -1,0 +1,63 @@
+"""Buttons on job messages: Cancel (queued or running), Retry (failed), Re-roll (new seeds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks, jobs
+from bot.job_params import reroll_params
+from bot.runtime import Runtime
+from handlers.job_messages import announce, update_status
+
+
+def first_click(runtime: Runtime, body: dict[str, Any]) -> bool:
+    """Slack may deliver one click twice; only the first acts."""
+    action = body["actions"][0]
+    return runtime.store.first_delivery(f"action:{action['action_ts']}:{body['user']['id']}")
+
+
+def _job_from(runtime: Runtime, body: dict[str, Any], respond: Respond) -> jobs.Job | None:
+    job = jobs.find_job(runtime.store, int(body["actions"][0]["value"]))
+    if job is None:
+        respond(response_type="ephemeral", replace_original=False, text="That job no longer exists.")
+    return job
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(blocks.CANCEL_JOB)
+    def cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
+            return
+        if job.status in jobs.FINISHED:
+            respond(response_type="ephemeral", replace_original=False, text=f"That job is already {job.status}.")
+            return
+        job = runtime.engine.cancel(job.id, body["user"]["id"])
+        if job.status == jobs.RUNNING:
+            update_status(runtime, job, note=f"Cancelling at the next step (asked by <@{body['user']['id']}>)…")
+
+    @app.action(blocks.RETRY_JOB)
+    def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
+            return
+        again = jobs.create_job(
+            runtime.store, job.kind, job.params, user_id=body["user"]["id"], channel_id=job.channel_id,
+            thread_ts=job.thread_ts, parent_job_id=job.id, attempt=job.attempt + 1, held=True,
+            priority=job.priority,
+        )
+        announce(runtime, again, job.thread_ts)
+
+    @app.action(blocks.REROLL)
+    def reroll(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
+            return
+        again = jobs.create_job(
+            runtime.store, job.kind, reroll_params(job.params), user_id=body["user"]["id"],
+            channel_id=job.channel_id, thread_ts=job.thread_ts, parent_job_id=job.id, held=True,
+            priority=job.priority,
+        )
+        announce(runtime, again, job.thread_ts)

@@ -1,0 +1,129 @@
+"""A job's life in Slack: its status message, progress edits, and the results in the thread.
+
+Every kind that renders images (draft, re-roll, retry, final…) shares this: the status message is
+posted before workers may take the job (so even a very fast job has a message to finish into),
+progress edits are throttled, and results are uploaded, waited on and shown with image blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, jobs
+from bot.assets import asset_path, set_slack_file
+from bot.job_events import JobHooks
+from bot.jobs import Job
+from bot.runtime import Runtime
+from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
+
+log = logging.getLogger(__name__)
+
+
+def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
+    """Post the job's status message (a new thread root when ``thread_ts`` is None, else a reply
+    in that thread), record where it lives, and hand the job to the workers."""
+    text, status_blocks = blocks.job_status(job, position=None)
+    response = runtime.client.chat_postMessage(
+        channel=job.channel_id, thread_ts=thread_ts, text=text, blocks=status_blocks
+    )
+    message_ts = response["ts"]
+    job = jobs.release_job(
+        runtime.store, job.id, thread_ts=thread_ts or message_ts, message_ts=message_ts
+    )
+    position = jobs.queue_position(runtime.store, job.id)
+    if position and (position > 1 or jobs.running_count(runtime.store)):
+        update_status(runtime, job, position=position)
+    runtime.engine.wake()
+    return job
+
+
+def resume_held(runtime: Runtime) -> None:
+    """Jobs accepted just before a crash, whose status message was never posted: post it now."""
+    for job in jobs.held_jobs(runtime.store):
+        try:
+            announce(runtime, job, job.thread_ts)
+        except SlackApiError as exc:
+            jobs.finish_job(runtime.store, job.id, jobs.FAILED, f"could not post to Slack: {exc.response['error']}")
+
+
+def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
+    if not job.message_ts:
+        return
+    text, status_blocks = blocks.job_status(job, **kwargs)
+    runtime.client.chat_update(channel=job.channel_id, ts=job.message_ts, text=text, blocks=status_blocks)
+
+
+def post_in_thread(runtime: Runtime, job: Job, message: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    text, message_blocks = message
+    return runtime.client.chat_postMessage(
+        channel=job.channel_id, thread_ts=job.thread_ts, text=text, blocks=message_blocks
+    ).data
+
+
+def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> list[str]:
+    """Upload the job's files into its thread (once: a resumed post reuses recorded file ids)."""
+    missing = [a for a in assets if not a.get("slack_file_id")]
+    if missing:
+        prompt = job.params["prompt"]
+        uploads = [
+            Upload(
+                path=asset_path(runtime.settings.assets_dir, a),
+                filename=f"dailies-{job.id}-{a['variant']}-seed{a['seed']}.png",
+                title=f"#{a['variant']} · seed {a['seed']}",
+                alt_text=f"Variant {a['variant']} of “{prompt[:900]}”",
+            )
+            for a in missing
+        ]
+        file_ids = upload_files(runtime.client, job.channel_id, job.thread_ts, uploads)
+        for asset, file_id in zip(missing, file_ids, strict=True):
+            set_slack_file(runtime.store, asset["id"], file_id)
+            asset["slack_file_id"] = file_id
+    file_ids = [a["slack_file_id"] for a in assets]
+    wait_until_shared(runtime.client, file_ids, job.channel_id, runtime.settings.file_share_timeout_s)
+    return file_ids
+
+
+def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
+    file_ids = upload_assets(runtime, job, assets)
+    text, result_blocks = blocks.variants(job, assets, file_ids)
+    post_referencing_files(
+        runtime.client,
+        channel=job.channel_id,
+        thread_ts=job.thread_ts,
+        text=text,
+        blocks=result_blocks,
+        timeout=runtime.settings.file_share_timeout_s,
+    )
+
+
+def image_job_hooks(runtime: Runtime) -> JobHooks:
+    """Hooks for every kind whose result is a set of images shown as variants."""
+
+    def on_started(job: Job) -> None:
+        runtime.throttle.allow(job.message_ts or "", force=True)
+        update_status(runtime, job)
+
+    def on_progress(job: Job, done: int, total: int) -> None:
+        if runtime.throttle.allow(job.message_ts or ""):
+            update_status(runtime, job, progress=(done, total))
+
+    def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        try:
+            post_results(runtime, job, assets)
+        except SlackApiError as exc:
+            reason = f"the images were made but posting them failed: {exc.response.get('error')}"
+            jobs.update_job(runtime.store, job.id, error=reason)
+            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
+        update_status(runtime, job)
+
+    def on_failed(job: Job, message: str) -> None:
+        update_status(runtime, job)
+        post_in_thread(runtime, job, blocks.failure(job, message))
+
+    def on_cancelled(job: Job) -> None:
+        update_status(runtime, job)
+
+    return JobHooks(on_started, on_progress, on_done, on_failed, on_cancelled)

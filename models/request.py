@@ -1,0 +1,63 @@
+"""What a generation asks for and what it gives back.
+
+These dataclasses are the only contract between the bot and the models: the bot turns a job row
+into a request, the models turn a request into images. Nothing here knows about Slack or SQLite,
+so the same request can be replayed from an asset row to reproduce an image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+# Called after every denoising step: (image index 0-based, step 1-based, steps per image).
+ProgressCallback = Callable[[int, int, int], None]
+# Polled between steps; returning True stops the generation with GenerationCancelled.
+CancelCheck = Callable[[], bool]
+
+
+class GenerationCancelled(Exception):
+    """Raised inside a generation when its CancelCheck says stop."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One batch of images from one tier: one image per seed.
+
+    Each image gets its own generator seeded from its own seed, so any single variant can be
+    reproduced later from its recorded seed alone, whatever batch it was born in.
+    `init_image` turns the call into image-to-image at `strength` (0 keeps the init image,
+    1 ignores it).
+    """
+
+    tier: str
+    prompt: str
+    width: int
+    height: int
+    seeds: tuple[int, ...]
+    negative_prompt: str = ""
+    steps: int | None = None  # None: the tier's default
+    guidance: float | None = None  # None: the tier's default
+    init_image: Image.Image | None = field(default=None, compare=False)
+    strength: float | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    image: Image.Image
+    seed: int
+
+
+@dataclass
+class GenerationResult:
+    """Images plus every parameter that was actually used, for the asset rows and PNG chunks."""
+
+    images: list[GeneratedImage]
+    model_id: str
+    scheduler: str
+    steps: int
+    guidance: float
+    strength: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)
