@@ -1,0 +1,181 @@
+"""Model families and their tiers, as data.
+
+A family is a set of pipelines that share text encoders and VAE, so a draft can be re-rendered as a
+final without loading a second copy of anything. Tiers hold the defaults a person never has to
+type (steps, guidance, native size) and the limits a request may not pass (max steps), and the
+names recorded on every asset so an image can be reproduced and its licence known.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+DRAFT = "draft"
+FINAL = "final"
+
+
+@dataclass(frozen=True)
+class TierPreset:
+    """Defaults and limits of one tier of a family.
+
+    `model_id` is what gets recorded on assets: for the real family it is the Hub repository whose
+    UNet the tier runs; the tiny family uses made-up ids so nobody mistakes its output for a model.
+    `native_side` is the side of the square the model was trained at; other aspects keep about the
+    same pixel count (see `size_for_aspect`), because quality drops away from it.
+    """
+
+    name: str
+    model_id: str
+    native_side: int
+    default_steps: int
+    max_steps: int
+    guidance: float
+    scheduler: str
+    default_strength: float = 0.55
+    # AutoencoderTiny repo decoding this tier instead of the shared VAE (faster previews); None
+    # keeps the family's VAE. Off by default: it changes pixels, and model_id does not say so.
+    fast_decoder: str | None = None
+
+    @property
+    def native_pixels(self) -> int:
+        return self.native_side * self.native_side
+
+
+@dataclass(frozen=True)
+class Family:
+    """A named set of tiers that share text encoders, tokenizers and VAE."""
+
+    name: str
+    tiers: dict[str, TierPreset]
+    description: str
+    licences: dict[str, str]
+
+    def tier(self, name: str) -> TierPreset:
+        """The tier, or a ValueError that lists the family's tiers (a user typed the name)."""
+        try:
+            return self.tiers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tiers))
+            raise ValueError(
+                f"unknown tier {name!r} for model family {self.name!r}; known tiers: {known}"
+            ) from None
+
+
+TINY = Family(
+    name="tiny",
+    description=(
+        "Random-weight SDXL-architecture models built in code under a fixed seed: deterministic, "
+        "offline and fast on CPU. For tests and development; the images are noise, not art."
+    ),
+    tiers={
+        DRAFT: TierPreset(
+            name=DRAFT,
+            model_id="dailies/tiny-sdxl-draft",
+            native_side=128,
+            default_steps=2,
+            max_steps=8,
+            guidance=0.0,
+            scheduler="Euler a",
+            default_strength=0.5,
+        ),
+        FINAL: TierPreset(
+            name=FINAL,
+            model_id="dailies/tiny-sdxl-final",
+            native_side=256,
+            default_steps=4,
+            max_steps=20,
+            guidance=7.0,
+            scheduler="Euler",
+            default_strength=0.55,
+        ),
+    },
+    licences={
+        "dailies/tiny-sdxl-draft": "Apache-2.0 (random weights built in code)",
+        "dailies/tiny-sdxl-final": "Apache-2.0 (random weights built in code)",
+    },
+)
+
+SDXL = Family(
+    name="sdxl",
+    description=(
+        "SDXL-Turbo drafts (512², 1-4 steps, no guidance) and SDXL base 1.0 finals (1024², ~30 "
+        "steps). Turbo is distilled from base, so both share text encoders and VAE. Needs the "
+        "Hugging Face Hub or a local cache, and a GPU to be practical."
+    ),
+    tiers={
+        DRAFT: TierPreset(
+            name=DRAFT,
+            model_id="stabilityai/sdxl-turbo",
+            native_side=512,
+            default_steps=2,
+            max_steps=4,  # trained for 1-4 steps; more does not help
+            guidance=0.0,  # trained without classifier-free guidance
+            scheduler="Euler a",  # with timestep_spacing="trailing", as the model card says
+            default_strength=0.5,  # 2 steps x 0.5 = 1 real img2img step
+        ),
+        FINAL: TierPreset(
+            name=FINAL,
+            model_id="stabilityai/stable-diffusion-xl-base-1.0",
+            native_side=1024,
+            default_steps=30,
+            max_steps=60,
+            guidance=7.0,
+            scheduler="Euler",
+            default_strength=0.55,
+        ),
+    },
+    licences={
+        # Model card metadata: license_name sai-nc-community (non-commercial; commercial use
+        # needs Stability AI's community/enterprise licence, see stability.ai/license).
+        "stabilityai/sdxl-turbo": "Stability AI Non-Commercial Research Community License",
+        "stabilityai/stable-diffusion-xl-base-1.0": "CreativeML Open RAIL++-M",
+        "madebyollin/taesdxl": "MIT",
+    },
+)
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (TINY, SDXL)}
+
+
+def get_family(name: str) -> Family:
+    """The family called `name`; a ValueError naming the known ones (it comes from config)."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        known = ", ".join(sorted(FAMILIES))
+        raise ValueError(f"unknown model family {name!r}; known families: {known}") from None
+
+
+def size_for_aspect(
+    native_side: int, aspect_w: int, aspect_h: int, multiple: int = 64
+) -> tuple[int, int]:
+    """The generation size (width, height) for an aspect ratio at a model's native pixel count.
+
+    We choose the size the model generates at instead of resizing afterwards, so images are never
+    stretched. Sides are multiples of `multiple` (64 suits every SDXL-style UNet and VAE); the
+    pixel count stays within 0.5-1.6x native because quality falls off away from it.
+    Orientation is a hard rule (a portrait request never comes back square or landscape); within
+    it the cost weighs aspect error twice as much as pixel-count error. A strict "aspect first"
+    order would pick 1024x576 for 16:9 at 1024 (exact, but half the pixels) over 1344x768, the
+    size SDXL was trained on.
+    """
+    if native_side < multiple or aspect_w <= 0 or aspect_h <= 0:
+        raise ValueError(
+            f"need native_side >= {multiple} and a positive aspect, got "
+            f"{native_side} and {aspect_w}:{aspect_h}"
+        )
+    native = native_side * native_side
+    target = math.log(aspect_w / aspect_h)
+    orientation = (aspect_w > aspect_h) - (aspect_w < aspect_h)
+    max_side = math.isqrt(int(native * 1.6 * 16)) // multiple * multiple  # side of 16:1
+    best: tuple[float, int, int] | None = None
+    for w in range(multiple, max_side + 1, multiple):
+        for h in range(multiple, max_side + 1, multiple):
+            if (w > h) - (w < h) != orientation or not 0.5 * native <= w * h <= 1.6 * native:
+                continue
+            cost = 2 * abs(math.log(w / h) - target) + abs(math.log(w * h / native))
+            if best is None or cost < best[0]:
+                best = (cost, w, h)
+    if best is None:  # an extreme ratio that no grid size within the pixel window can honour
+        raise ValueError(f"aspect {aspect_w}:{aspect_h} is too extreme for {native_side}px")
+    return best[1], best[2]
