@@ -1,0 +1,22 @@
+"""Local imitation of Slack for end-to-end tests: Web API server, signed sender, bolt host.
+
+Why it exists and what it enforces: see ``imitation.py`` (server), ``blocks_rules.py`` (Block Kit
+refusals), ``sender.py`` (Slack → app requests) and ``bolt_server.py`` (serve a bolt App).
+"""
+
+from .blocks_rules import message_refusal, validate_message_blocks, validate_view
+from .bolt_server import BoltHTTPServer
+from .imitation import ApiError, SlackImitation
+from .sender import ACK_DEADLINE_S, SentRequest, SlackSender
+
+__all__ = [
+    "ACK_DEADLINE_S",
+    "ApiError",
+    "BoltHTTPServer",
+    "SentRequest",
+    "SlackImitation",
+    "SlackSender",
+    "message_refusal",
+    "validate_message_blocks",
+    "validate_view",
+]
