@@ -80,8 +80,10 @@ def job_status(
     prompt = escape(job.params["prompt"])
     header = _clip(f"*{label}* for {who}\n>{prompt}", MAX_SECTION)
     if job.status == QUEUED:
-        status = f":hourglass_flowing_sand: Queued · position {position}" if position else (
-            ":hourglass_flowing_sand: Queued"
+        status = (
+            f":hourglass_flowing_sand: Queued · position {position}"
+            if position
+            else (":hourglass_flowing_sand: Queued")
         )
     elif job.status == RUNNING and progress:
         done, total = progress
@@ -101,7 +103,9 @@ def job_status(
         status = f"{status}\n{note}"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=header), block_id="prompt"),
-        ContextBlock(elements=[MarkdownTextObject(text=settings_line(job.params))], block_id="settings"),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=settings_line(job.params))], block_id="settings"
+        ),
         SectionBlock(text=MarkdownTextObject(text=_clip(status, MAX_SECTION)), block_id="status"),
     ]
     if job.status in (QUEUED, RUNNING):
@@ -127,8 +131,11 @@ def variants(job: Job, assets: list[dict[str, Any]], file_ids: list[str]) -> Mes
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=_clip(f"*{label} · {len(assets)} variant{'s' if len(assets) != 1 else ''}*"
-                           f" for <@{job.user_id}>\n>{prompt}", MAX_SECTION)
+                text=_clip(
+                    f"*{label} · {len(assets)} variant{'s' if len(assets) != 1 else ''}*"
+                    f" for <@{job.user_id}>\n>{prompt}",
+                    MAX_SECTION,
+                )
             ),
             block_id="summary",
         )
@@ -169,12 +176,16 @@ def failure(job: Job, message: str) -> Message:
     text = f"{label} failed: {message}"
     blocks: list[Block] = [
         SectionBlock(
-            text=MarkdownTextObject(text=_clip(f":x: *{label} failed.* {escape(message)}", MAX_SECTION)),
+            text=MarkdownTextObject(
+                text=_clip(f":x: *{label} failed.* {escape(message)}", MAX_SECTION)
+            ),
             block_id="failure",
         ),
         ActionsBlock(
             block_id="failure_actions",
-            elements=[ButtonElement(text="Retry", action_id=RETRY_JOB, value=str(job.id), style="primary")],
+            elements=[
+                ButtonElement(text="Retry", action_id=RETRY_JOB, value=str(job.id), style="primary")
+            ],
         ),
     ]
     return text, _render(blocks)
@@ -187,12 +198,17 @@ def error_with_usage(message: str) -> Message:
 
 
 def notice(message: str) -> Message:
-    return message, _render([SectionBlock(text=MarkdownTextObject(text=_clip(message, MAX_SECTION)))])
+    return message, _render(
+        [SectionBlock(text=MarkdownTextObject(text=_clip(message, MAX_SECTION)))]
+    )
 
 
 # Commands the bot understands: (syntax, what it does). Later features append to this list.
 COMMANDS: list[tuple[str, str]] = [
-    ("/draft <prompt> [flags]", "make variants with the fast draft model; results land in a thread"),
+    (
+        "/draft <prompt> [flags]",
+        "make variants with the fast draft model; results land in a thread",
+    ),
     ("@dailies <prompt> [flags]", "the same as /draft, anywhere you can mention the bot"),
     ("/dailies help", "this help"),
 ]
@@ -201,5 +217,8 @@ COMMANDS: list[tuple[str, str]] = [
 def help_message() -> Message:
     commands = "\n".join(f"• `{syntax}` — {what}" for syntax, what in COMMANDS)
     flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
-    text = f"*dailies* — drafts, review and finals in your threads.\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    text = (
+        "*dailies* — drafts, review and finals in your threads.\n\n"
+        f"*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    )
     return notice(text)

@@ -92,7 +92,9 @@ def load_settings(
     kinds = {f.name: f.type for f in fields(Settings)}
     type_of = {"Path": Path, "int": int, "float": float, "str": str}
     values: dict[str, object] = {}
-    path = config_file or (Path(environ["DAILIES_CONFIG"]) if environ.get("DAILIES_CONFIG") else None)
+    path = config_file or (
+        Path(environ["DAILIES_CONFIG"]) if environ.get("DAILIES_CONFIG") else None
+    )
     if path is not None:
         try:
             data = tomllib.loads(path.read_text())

@@ -7,7 +7,9 @@ import math
 from PIL import Image, ImageDraw
 
 
-def contact_sheet(images: list[Image.Image], labels: list[str], columns: int = 4, gap: int = 8) -> Image.Image:
+def contact_sheet(
+    images: list[Image.Image], labels: list[str], columns: int = 4, gap: int = 8
+) -> Image.Image:
     if not images:
         raise ValueError("a contact sheet needs at least one image")
     columns = min(columns, len(images))

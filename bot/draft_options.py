@@ -22,7 +22,9 @@ FLAG_HELP: dict[str, str] = {
     "--no TEXT": "negative prompt: what to keep out of the image",
     "--steps N": "denoising steps, bounded per tier",
 }
-USAGE = "Usage: `/draft <prompt> [--n 1-8] [--ar W:H] [--seed N] [--no things to avoid] [--steps N]`"
+USAGE = (
+    "Usage: `/draft <prompt> [--n 1-8] [--ar W:H] [--seed N] [--no things to avoid] [--steps N]`"
+)
 
 
 class OptionsError(ValueError):
@@ -62,7 +64,9 @@ def _int(flag: str, value: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise OptionsError(f"`--{flag}` needs a whole number, got `{value or '(nothing)'}`.") from None
+        raise OptionsError(
+            f"`--{flag}` needs a whole number, got `{value or '(nothing)'}`."
+        ) from None
     if not low <= number <= high:
         raise OptionsError(f"`--{flag}` must be between {low} and {high}, got {number}.")
     return number
@@ -80,7 +84,9 @@ def parse_aspect(value: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_draft_text(text: str, extra_flags: frozenset[str] = frozenset()) -> tuple[DraftOptions, dict[str, str]]:
+def parse_draft_text(
+    text: str, extra_flags: frozenset[str] = frozenset()
+) -> tuple[DraftOptions, dict[str, str]]:
     """Parse a prompt with flags. Flags named in ``extra_flags`` are returned untouched so later
     features can add their own without this parser knowing them."""
     prompt, pairs = split_flags(text)

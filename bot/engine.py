@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 
 
 class Runner(Protocol):
-    def generate(self, request: Any, progress: Any = None, cancelled: Any = None) -> Any: ...
+    """What the engine needs of a generation worker (models.runner.ModelRunner in production)."""
+
+    def describe(self, request: Any) -> Any: ...
+
+    def generate(
+        self, request: Any, progress: Any = None, cancelled: Any = None, **kwargs: Any
+    ) -> Any: ...
 
 
 # (job, runner, store, assets_dir, progress, cancelled) -> assets

@@ -13,7 +13,7 @@ from bot.assets import get_asset, job_assets, load_asset_image, save_image_asset
 from bot.jobs import Job
 from bot.png_params import ImageParameters
 from bot.store import Store
-from models.request import CancelCheck, GenerationRequest, ProgressCallback
+from models.request import CancelCheck, GeneratedImage, GenerationRequest, ProgressCallback
 from models.runner import ModelRunner
 
 
@@ -60,19 +60,21 @@ def run_generation_job(
             init_image=init_image,
             strength=params.get("strength") if init_image is not None else None,
         )
-        result = runner.generate(request, progress=progress, cancelled=cancelled)
-        for (variant, _), generated in zip(todo, result.images, strict=True):
+
+        def save(index: int, generated: GeneratedImage) -> None:
+            """Save each variant as soon as it exists: a cancel or crash keeps what was made."""
+            variant = todo[index][0]
             parameters = ImageParameters(
                 prompt=request.prompt,
                 negative_prompt=request.negative_prompt,
-                steps=result.steps,
-                sampler=result.scheduler,
-                cfg_scale=result.guidance,
+                steps=used.steps,
+                sampler=used.scheduler,
+                cfg_scale=used.guidance,
                 seed=generated.seed,
                 width=generated.image.width,
                 height=generated.image.height,
-                model=result.model_id,
-                denoising_strength=result.strength,
+                model=used.model_id,
+                denoising_strength=used.strength,
             )
             save_image_asset(
                 store,
@@ -82,10 +84,13 @@ def run_generation_job(
                 job_id=job.id,
                 variant=variant,
                 tier=request.tier,
-                scheduler=result.scheduler,
+                scheduler=used.scheduler,
                 parent_id=parent_id,
                 user_id=job.user_id,
                 channel_id=job.channel_id,
                 thread_ts=job.thread_ts,
             )
+
+        used = runner.describe(request)
+        runner.generate(request, progress=progress, cancelled=cancelled, on_image=save)
     return job_assets(store, job.id)

@@ -24,7 +24,9 @@ def seeds_from(base: int | None, n: int) -> list[int]:
     return [(start + i) % (MAX_SEED + 1) for i in range(n)]
 
 
-def draft_params(options: DraftOptions, settings: Settings, family: Family, tier: str = "draft") -> dict[str, Any]:
+def draft_params(
+    options: DraftOptions, settings: Settings, family: Family, tier: str = "draft"
+) -> dict[str, Any]:
     preset = family.tiers[tier]
     if options.steps is not None and options.steps > preset.max_steps:
         raise OptionsError(

@@ -92,7 +92,9 @@ def release_job(store: Store, job_id: int, *, thread_ts: str | None, message_ts:
 
 
 def held_jobs(store: Store) -> list[Job]:
-    return [Job.from_row(r) for r in store.db["jobs"].rows_where("status = ?", [HELD], order_by="id")]
+    return [
+        Job.from_row(r) for r in store.db["jobs"].rows_where("status = ?", [HELD], order_by="id")
+    ]
 
 
 def get_job(store: Store, job_id: int) -> Job:

@@ -60,4 +60,6 @@ def build_runtime(
         store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
     )
     client = make_client(settings) if with_slack else None
-    return Runtime(settings, store, events, engine, family, client, Throttle(settings.progress_interval_s))
+    return Runtime(
+        settings, store, events, engine, family, client, Throttle(settings.progress_interval_s)
+    )

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 def make_client(settings: Settings) -> WebClient:
     client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries))
+    client.retry_handlers.append(
+        RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)
+    )
     return client
 
 
@@ -37,7 +39,9 @@ class Upload:
     alt_text: str
 
 
-def upload_files(client: WebClient, channel: str, thread_ts: str | None, uploads: list[Upload]) -> list[str]:
+def upload_files(
+    client: WebClient, channel: str, thread_ts: str | None, uploads: list[Upload]
+) -> list[str]:
     """Upload files into a channel/thread in one files_upload_v2 call; returns file ids in order."""
     response = client.files_upload_v2(
         channel=channel,
@@ -53,7 +57,8 @@ def upload_files(client: WebClient, channel: str, thread_ts: str | None, uploads
 
 def wait_until_shared(client: WebClient, file_ids: list[str], channel: str, timeout: float) -> bool:
     """Slack processes uploads asynchronously; an image block that references a file before it
-    is shared in the channel is refused. Poll files.info (Tier 4) until every file shows the share."""
+    is shared in the channel is refused. Poll files.info (Tier 4) until each file shows the share.
+    """
     deadline = time.monotonic() + timeout
     pending = list(file_ids)
     delay = 0.1
@@ -72,7 +77,13 @@ def wait_until_shared(client: WebClient, file_ids: list[str], channel: str, time
 
 
 def post_referencing_files(
-    client: WebClient, *, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]], timeout: float
+    client: WebClient,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    text: str,
+    blocks: list[dict[str, Any]],
+    timeout: float,
 ) -> dict[str, Any]:
     """chat.postMessage for a message whose image blocks reference fresh uploads: if Slack still
     says "invalid slack file" (its processing lags files.info now and then), back off and retry."""
@@ -80,7 +91,9 @@ def post_referencing_files(
     delay = 0.25
     while True:
         try:
-            return client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks).data  # type: ignore[return-value]
+            return client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks
+            ).data  # type: ignore[return-value]
         except SlackApiError as exc:
             errors = " ".join(map(str, exc.response.get("errors", [])))
             if exc.response.get("error") != "invalid_blocks" or "slack file" not in errors:

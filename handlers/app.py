@@ -39,7 +39,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("http: " + format, *args)
 
 
@@ -53,7 +53,9 @@ def make_http_server(app: App, host: str, port: int) -> WSGIServer:
             return [b"not found"]
         return wsgi(environ, start_response)
 
-    return make_server(host, port, application, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    return make_server(
+        host, port, application, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
 
 
 def serve_http(runtime: Runtime, host: str, port: int) -> None:

@@ -30,10 +30,14 @@ class CliError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dailies", description="Generative drafts, review and finals in Slack threads.")
+    parser = argparse.ArgumentParser(
+        prog="dailies", description="Generative drafts, review and finals in Slack threads."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the Slack bot")
-    serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode")
+    serve.add_argument(
+        "--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode"
+    )
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
     draft = commands.add_parser("draft", help="make draft variants without Slack")
@@ -44,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--no", default=None, help="negative prompt")
     draft.add_argument("--steps", default=None)
     draft.add_argument("--tier", choices=["draft", "final"], default="draft")
-    draft.add_argument("--out", type=Path, required=True, help="folder for the PNGs and contact sheet")
+    draft.add_argument(
+        "--out", type=Path, required=True, help="folder for the PNGs and contact sheet"
+    )
     return parser
 
 
@@ -57,7 +63,9 @@ def _flags_text(args: argparse.Namespace) -> str:
     return text
 
 
-def run_draft(runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr) -> list[Path]:
+def run_draft(
+    runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr
+) -> list[Path]:
     """Queue a draft through the engine, wait for it, write PNGs + contact sheet into ``out``."""
     from bot.draft_options import parse_draft_text
     from bot.job_params import draft_params
@@ -111,8 +119,11 @@ def run_draft(runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = s
 
 
 def _require(settings: Settings, *names: str) -> None:
-    env = {"slack_bot_token": "SLACK_BOT_TOKEN", "slack_app_token": "SLACK_APP_TOKEN",
-           "slack_signing_secret": "SLACK_SIGNING_SECRET"}
+    env = {
+        "slack_bot_token": "SLACK_BOT_TOKEN",
+        "slack_app_token": "SLACK_APP_TOKEN",
+        "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    }
     missing = [env[n] for n in names if not getattr(settings, n)]
     if missing:
         raise CliError(f"set {', '.join(missing)} in the environment (see README: Configuration)")
@@ -120,7 +131,9 @@ def _require(settings: Settings, *names: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings()
         if args.command == "serve":

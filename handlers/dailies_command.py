@@ -26,5 +26,7 @@ def register(app: App, runtime: Runtime) -> None:
             text, message_blocks = SUBCOMMANDS[name](runtime, body, arguments.strip())
         else:
             help_text, _ = blocks.help_message()
-            text, message_blocks = blocks.notice(f":warning: Unknown command `/dailies {name}`.\n\n{help_text}")
+            text, message_blocks = blocks.notice(
+                f":warning: Unknown command `/dailies {name}`.\n\n{help_text}"
+            )
         ack(text=text, blocks=message_blocks)

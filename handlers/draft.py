@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from bot import blocks, jobs
 from bot.draft_options import OptionsError, parse_draft_text
@@ -21,12 +21,20 @@ from handlers.job_messages import announce, image_job_hooks
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
-def record_draft(runtime: Runtime, text: str, user_id: str, channel_id: str, thread_ts: str | None) -> Job:
+def record_draft(
+    runtime: Runtime, text: str, user_id: str, channel_id: str, thread_ts: str | None
+) -> Job:
     """Validate and record a draft job (held); raises OptionsError with a message for the person."""
     options, _ = parse_draft_text(text)
     params = draft_params(options, runtime.settings, runtime.family)
     return jobs.create_job(
-        runtime.store, "draft", params, user_id=user_id, channel_id=channel_id, thread_ts=thread_ts, held=True
+        runtime.store,
+        "draft",
+        params,
+        user_id=user_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        held=True,
     )
 
 
@@ -62,8 +70,11 @@ def register(app: App, runtime: Runtime) -> None:
         except OptionsError as exc:
             message_text, message_blocks = blocks.error_with_usage(str(exc))
             client.chat_postEphemeral(
-                channel=event["channel"], user=event["user"], thread_ts=thread_ts,
-                text=message_text, blocks=message_blocks,
+                channel=event["channel"],
+                user=event["user"],
+                thread_ts=thread_ts,
+                text=message_text,
+                blocks=message_blocks,
             )
             return
         announce(runtime, job, thread_ts)

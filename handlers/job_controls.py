@@ -21,7 +21,9 @@ def first_click(runtime: Runtime, body: dict[str, Any]) -> bool:
 def _job_from(runtime: Runtime, body: dict[str, Any], respond: Respond) -> jobs.Job | None:
     job = jobs.find_job(runtime.store, int(body["actions"][0]["value"]))
     if job is None:
-        respond(response_type="ephemeral", replace_original=False, text="That job no longer exists.")
+        respond(
+            response_type="ephemeral", replace_original=False, text="That job no longer exists."
+        )
     return job
 
 
@@ -32,11 +34,19 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         if job.status in jobs.FINISHED:
-            respond(response_type="ephemeral", replace_original=False, text=f"That job is already {job.status}.")
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=f"That job is already {job.status}.",
+            )
             return
         job = runtime.engine.cancel(job.id, body["user"]["id"])
         if job.status == jobs.RUNNING:
-            update_status(runtime, job, note=f"Cancelling at the next step (asked by <@{body['user']['id']}>)…")
+            update_status(
+                runtime,
+                job,
+                note=f"Cancelling at the next step (asked by <@{body['user']['id']}>)…",
+            )
 
     @app.action(blocks.RETRY_JOB)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -44,8 +54,15 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         again = jobs.create_job(
-            runtime.store, job.kind, job.params, user_id=body["user"]["id"], channel_id=job.channel_id,
-            thread_ts=job.thread_ts, parent_job_id=job.id, attempt=job.attempt + 1, held=True,
+            runtime.store,
+            job.kind,
+            job.params,
+            user_id=body["user"]["id"],
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            parent_job_id=job.id,
+            attempt=job.attempt + 1,
+            held=True,
             priority=job.priority,
         )
         announce(runtime, again, job.thread_ts)
@@ -56,8 +73,14 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         again = jobs.create_job(
-            runtime.store, job.kind, reroll_params(job.params), user_id=body["user"]["id"],
-            channel_id=job.channel_id, thread_ts=job.thread_ts, parent_job_id=job.id, held=True,
+            runtime.store,
+            job.kind,
+            reroll_params(job.params),
+            user_id=body["user"]["id"],
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            parent_job_id=job.id,
+            held=True,
             priority=job.priority,
         )
         announce(runtime, again, job.thread_ts)

@@ -46,17 +46,26 @@ def resume_held(runtime: Runtime) -> None:
         try:
             announce(runtime, job, job.thread_ts)
         except SlackApiError as exc:
-            jobs.finish_job(runtime.store, job.id, jobs.FAILED, f"could not post to Slack: {exc.response['error']}")
+            jobs.finish_job(
+                runtime.store,
+                job.id,
+                jobs.FAILED,
+                f"could not post to Slack: {exc.response['error']}",
+            )
 
 
 def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
     if not job.message_ts:
         return
     text, status_blocks = blocks.job_status(job, **kwargs)
-    runtime.client.chat_update(channel=job.channel_id, ts=job.message_ts, text=text, blocks=status_blocks)
+    runtime.client.chat_update(
+        channel=job.channel_id, ts=job.message_ts, text=text, blocks=status_blocks
+    )
 
 
-def post_in_thread(runtime: Runtime, job: Job, message: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def post_in_thread(
+    runtime: Runtime, job: Job, message: tuple[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     text, message_blocks = message
     return runtime.client.chat_postMessage(
         channel=job.channel_id, thread_ts=job.thread_ts, text=text, blocks=message_blocks
@@ -82,7 +91,9 @@ def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> l
             set_slack_file(runtime.store, asset["id"], file_id)
             asset["slack_file_id"] = file_id
     file_ids = [a["slack_file_id"] for a in assets]
-    wait_until_shared(runtime.client, file_ids, job.channel_id, runtime.settings.file_share_timeout_s)
+    wait_until_shared(
+        runtime.client, file_ids, job.channel_id, runtime.settings.file_share_timeout_s
+    )
     return file_ids
 
 

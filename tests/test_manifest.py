@@ -17,7 +17,13 @@ def test_manifest_declares_what_the_bot_listens_to():
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {"/draft", "/dailies"}
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.channels", "message.groups", "reaction_added", "reaction_removed"}
+    assert events == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "reaction_added",
+        "reaction_removed",
+    }
     assert manifest["settings"]["interactivity"]["is_enabled"]
     assert manifest["settings"]["socket_mode_enabled"]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

@@ -4,7 +4,9 @@ from bot.draft_options import OptionsError, parse_draft_text, split_flags
 
 
 def test_full_command_parses_every_flag():
-    options, extras = parse_draft_text("a red sneaker on wet marble --n 4 --ar 4:5 --seed 42 --no text, logo")
+    options, extras = parse_draft_text(
+        "a red sneaker on wet marble --n 4 --ar 4:5 --seed 42 --no text, logo"
+    )
     assert options.prompt == "a red sneaker on wet marble"
     assert options.n == 4
     assert options.aspect == (4, 5)

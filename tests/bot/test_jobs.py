@@ -13,7 +13,9 @@ def store(tmp_path):
 
 def queue(store, user, n=1, priority=0):
     return [
-        jobs.create_job(store, "draft", {"seeds": [1]}, user_id=user, channel_id="C1", priority=priority).id
+        jobs.create_job(
+            store, "draft", {"seeds": [1]}, user_id=user, channel_id="C1", priority=priority
+        ).id
         for _ in range(n)
     ]
 

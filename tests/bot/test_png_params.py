@@ -26,7 +26,8 @@ def test_text_is_in_automatic1111_layout():
     assert sample().to_text() == (
         "a red sneaker, on wet marble\n"
         "Negative prompt: text, logo\n"
-        "Steps: 4, Sampler: Euler a, CFG scale: 0, Seed: 42, Size: 448x576, Model: stabilityai/sdxl-turbo"
+        "Steps: 4, Sampler: Euler a, CFG scale: 0, Seed: 42, Size: 448x576, "
+        "Model: stabilityai/sdxl-turbo"
     )
 
 

@@ -1,0 +1,142 @@
+"""/draft and @dailies end to end: signed HTTP in, Slack Web API calls out."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from bot import jobs
+from bot.png_params import parse_parameters
+
+
+def image_blocks(message):
+    return [b for b in message["blocks"] if b["type"] == "image"]
+
+
+def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
+    sent = bot.sender.command(
+        "/draft", "a red sneaker on wet marble --n 3 --ar 4:5 --seed 42 --no text, logo"
+    )
+    assert sent.status == 200 and sent.elapsed < 3.0
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    assert "a red sneaker on wet marble" in root["text"]
+    root_text = str(root["blocks"])
+    assert "3 variants" in root_text and "4:5" in root_text and "seeds 42–44" in root_text
+    assert "no: text, logo" in root_text
+
+    shown = bot.wait_for_variants("C1", root["ts"])[0]
+    images = image_blocks(shown)
+    assert [b["title"]["text"] for b in images] == ["#1 · seed 42", "#2 · seed 43", "#3 · seed 44"]
+    file_ids = [b["slack_file"]["id"] for b in images]
+    for file_id in file_ids:
+        stored = bot.slack.files[file_id]
+        assert "C1" in stored["channels"] and stored["thread_ts"] == root["ts"]
+        with Image.open(io.BytesIO(stored["bytes"])) as png:
+            assert png.size[0] < png.size[1], "4:5 is portrait"
+            assert png.size[0] % 64 == 0 and png.size[1] % 64 == 0
+            params = parse_parameters(png.text["parameters"])
+        assert params.negative_prompt == "text, logo"
+    buttons = [
+        e["text"]["text"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["Re-roll"]
+
+    bot.slack.wait_for(lambda: "Done" in str(bot.slack.message("C1", root["ts"])["blocks"]))
+    final_root = bot.slack.message("C1", root["ts"])
+    assert "Cancel" not in str(final_root["blocks"])
+    assert bot.runtime.store.db["jobs"].count == 1
+    job = jobs.get_job(bot.runtime.store, 1)
+    assert job.status == jobs.DONE and job.thread_ts == root["ts"]
+    assets = list(bot.runtime.store.db["assets"].rows)
+    assert [(a["seed"], a["negative_prompt"], a["thread_ts"], a["user_id"]) for a in assets] == [
+        (42, "text, logo", root["ts"], "U1"),
+        (43, "text, logo", root["ts"], "U1"),
+        (44, "text, logo", root["ts"], "U1"),
+    ]
+    assert {a["slack_file_id"] for a in assets} == set(file_ids)
+
+
+def test_progress_is_shown_on_the_root_message(bot):
+    bot.sender.command("/draft", "a lighthouse at dusk --n 2 --steps 8")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.wait_for_variants("C1", root["ts"])
+    history = bot.slack.message("C1", root["ts"])["history"]
+    assert any("Rendering" in str(v.get("blocks")) for v in history)
+
+
+def test_bad_flag_gets_an_ephemeral_error_and_queues_nothing(bot):
+    sent = bot.sender.command("/draft", "a cat --n 12")
+    assert sent.status == 200
+    body = sent.json()
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    assert "between 1 and 8, got 12" in body["text"] and "Usage" in body["text"]
+    assert bot.runtime.store.db["jobs"].count == 0
+    assert bot.root_messages() == []
+
+
+def test_empty_draft_shows_help(bot):
+    sent = bot.sender.command("/draft", "   ")
+    assert "--ar W:H" in sent.json()["text"]
+    assert bot.runtime.store.db["jobs"].count == 0
+
+
+def test_forged_signature_is_refused(bot):
+    sent = bot.sender.command("/draft", "a cat", forged=True)
+    assert sent.status == 401
+    assert bot.runtime.store.db["jobs"].count == 0
+
+
+def test_reroll_makes_new_seeds_in_the_same_thread(bot):
+    bot.sender.command("/draft", "a teapot --n 2 --seed 7")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    first = bot.wait_for_variants("C1", root["ts"])[0]
+    sent = bot.sender.block_action("reroll", None, "U2", "C1", first["ts"])
+    assert sent.status == 200
+    second = bot.wait_for_variants("C1", root["ts"], count=2)[1]
+    seeds_before = [b["title"]["text"] for b in image_blocks(first)]
+    seeds_after = [b["title"]["text"] for b in image_blocks(second)]
+    assert len(seeds_after) == 2 and seeds_after != seeds_before
+    assert len(bot.root_messages()) == 1, "the re-roll stays in the thread"
+    reroll = jobs.get_job(bot.runtime.store, 2)
+    assert reroll.parent_job_id == 1 and reroll.user_id == "U2" and reroll.thread_ts == root["ts"]
+
+
+def test_duplicate_click_delivery_acts_once(bot):
+    bot.sender.command("/draft", "a teapot --n 1 --seed 7")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    first = bot.wait_for_variants("C1", root["ts"])[0]
+    sent = bot.sender.block_action("reroll", None, "U2", "C1", first["ts"])
+    payload = sent.request_body
+    bot.sender.post(payload, "application/x-www-form-urlencoded")
+    bot.wait_for_variants("C1", root["ts"], count=2)
+    assert bot.runtime.store.db["jobs"].count == 2
+
+
+def test_mention_starts_a_draft_and_bad_mention_is_ephemeral(bot):
+    bot.sender.mention("C1", "U3", "a paper crane --n 1")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.wait_for_variants("C1", root["ts"])
+    assert jobs.get_job(bot.runtime.store, 1).user_id == "U3"
+
+    bot.sender.mention("C1", "U3", "a paper crane --ar nope")
+    warning = bot.slack.wait_for(lambda: bot.slack.ephemerals or None)[0]
+    assert warning["user"] == "U3" and "ratio like 4:5" in warning["text"]
+    assert bot.runtime.store.db["jobs"].count == 1
+
+
+def test_mention_inside_a_thread_works_in_that_thread(bot):
+    parent = bot.slack.post_user_message("C1", "U4", "ideas for the campaign")
+    bot.sender.mention("C1", "U4", "a neon sign --n 1", thread_ts=parent["ts"])
+    bot.wait_for_variants("C1", parent["ts"])
+    assert bot.root_messages() == []
+
+
+def test_dailies_help_lists_commands_and_flags(bot):
+    for text in ("", "help"):
+        body = bot.sender.command("/dailies", text).json()
+        assert (
+            "/draft" in body["text"] and "--seed N" in body["text"] and "--no TEXT" in body["text"]
+        )
+    body = bot.sender.command("/dailies", "frobnicate").json()
+    assert "Unknown command `/dailies frobnicate`" in body["text"]

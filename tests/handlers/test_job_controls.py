@@ -1,0 +1,139 @@
+"""Cancel, Retry after a failure, and resuming work after a restart — through Slack."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot import jobs
+from tests.handlers.conftest import start_bot
+
+
+class GatedRunner:
+    """Runs the tiny model, but only once the gate opens; checks for cancel/stop while waiting."""
+
+    def __init__(self, inner, gate: threading.Event):
+        self.inner, self.gate = inner, gate
+        self.started = threading.Event()
+
+    def describe(self, request):
+        return self.inner.describe(request)
+
+    def generate(self, request, progress=None, cancelled=None, **kwargs):
+        self.started.set()
+        while not self.gate.wait(0.05):
+            if cancelled and cancelled():
+                from models.request import GenerationCancelled
+
+                raise GenerationCancelled()
+        return self.inner.generate(request, progress=progress, cancelled=cancelled, **kwargs)
+
+
+class FlakyRunner:
+    """Fails the first call the way a broken model would, then works."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def describe(self, request):
+        return self.inner.describe(request)
+
+    def generate(self, request, progress=None, cancelled=None, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("the UNet produced NaNs at step 1\ntraceback noise")
+        return self.inner.generate(request, progress=progress, cancelled=cancelled, **kwargs)
+
+
+def root_of(bot, index=0):
+    return bot.slack.wait_for(
+        lambda: bot.root_messages()[index] if len(bot.root_messages()) > index else None
+    )
+
+
+def test_cancel_a_running_and_a_queued_job(tmp_path, slack, tiny_runner):
+    gate = threading.Event()
+    runner = GatedRunner(tiny_runner, gate)
+    bot = start_bot(tmp_path, slack, lambda device: runner)
+    try:
+        bot.sender.command("/draft", "first --n 1", user_id="U1")
+        first = root_of(bot, 0)
+        assert runner.started.wait(10)
+        bot.sender.command("/draft", "second --n 1", user_id="U2")
+        second = root_of(bot, 1)
+        bot.slack.wait_for(
+            lambda: "position 1" in str(bot.slack.message("C1", second["ts"])["blocks"])
+        )
+
+        bot.sender.block_action("cancel_job", None, "U3", "C1", second["ts"])
+        bot.slack.wait_for(
+            lambda: "Cancelled by <@U3>" in str(bot.slack.message("C1", second["ts"])["blocks"])
+        )
+        assert jobs.get_job(bot.runtime.store, 2).status == jobs.CANCELLED
+
+        bot.sender.block_action("cancel_job", None, "U1", "C1", first["ts"])
+        bot.slack.wait_for(
+            lambda: "Cancelled by <@U1>" in str(bot.slack.message("C1", first["ts"])["blocks"])
+        )
+        assert jobs.get_job(bot.runtime.store, 1).status == jobs.CANCELLED
+        assert not [
+            b for b in bot.slack.message("C1", first["ts"])["blocks"] if b["type"] == "actions"
+        ]
+        time.sleep(0.5)
+        assert (
+            bot.slack.thread("C1", first["ts"]) == [] and bot.slack.thread("C1", second["ts"]) == []
+        )
+        assert bot.runtime.store.db["assets"].count == 0
+    finally:
+        gate.set()
+        bot.stop()
+
+
+def test_failed_job_says_why_and_retry_works(tmp_path, slack, tiny_runner):
+    flaky = FlakyRunner(tiny_runner)
+    bot = start_bot(tmp_path, slack, lambda device: flaky)
+    try:
+        bot.sender.command("/draft", "a glass bottle --n 2 --seed 5")
+        root = root_of(bot)
+        failure = bot.slack.wait_for(lambda: next(iter(bot.bot_replies("C1", root["ts"])), None))
+        assert (
+            "Draft failed." in str(failure["blocks"])
+            and "the UNet produced NaNs at step 1" in failure["text"]
+        )
+        assert "traceback noise" not in failure["text"]
+        job = jobs.get_job(bot.runtime.store, 1)
+        assert job.status == jobs.FAILED and job.error == "the UNet produced NaNs at step 1"
+        bot.slack.wait_for(lambda: "Failed" in str(bot.slack.message("C1", root["ts"])["blocks"]))
+
+        bot.sender.block_action("retry_job", None, "U1", "C1", failure["ts"])
+        shown = bot.wait_for_variants("C1", root["ts"])[0]
+        titles = [b["title"]["text"] for b in shown["blocks"] if b["type"] == "image"]
+        assert titles == ["#1 · seed 5", "#2 · seed 6"], "a retry keeps the seeds"
+        retry = jobs.get_job(bot.runtime.store, 2)
+        assert retry.attempt == 2 and retry.parent_job_id == 1 and retry.status == jobs.DONE
+    finally:
+        bot.stop()
+
+
+def test_restart_resumes_running_and_queued_jobs(tmp_path, slack, tiny_runner):
+    gate = threading.Event()
+    runner = GatedRunner(tiny_runner, gate)
+    first_bot = start_bot(tmp_path, slack, lambda device: runner)
+    first_bot.sender.command("/draft", "running when we stop --n 1")
+    assert runner.started.wait(10)
+    first_bot.sender.command("/draft", "queued when we stop --n 1")
+    root_of(first_bot, 1)
+    first_bot.stop()
+    assert {jobs.get_job(first_bot.runtime.store, i).status for i in (1, 2)} == {
+        jobs.RUNNING,
+        jobs.QUEUED,
+    }
+
+    second_bot = start_bot(tmp_path, slack, lambda device: tiny_runner)
+    try:
+        for index in (0, 1):
+            root = root_of(second_bot, index)
+            second_bot.wait_for_variants("C1", root["ts"])
+        assert {jobs.get_job(second_bot.runtime.store, i).status for i in (1, 2)} == {jobs.DONE}
+    finally:
+        second_bot.stop()
