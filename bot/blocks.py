@@ -7,6 +7,8 @@ is the notification/fallback that Slack shows where blocks cannot be rendered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,7 +18,9 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     ImageBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.draft_options import FLAG_HELP, USAGE
@@ -29,7 +33,67 @@ CANCEL_JOB = "cancel_job"
 RETRY_JOB = "retry_job"
 REROLL = "reroll"
 
+VARIANT_MENU = "variant_menu"
+
 MAX_SECTION = 3000
+
+
+@dataclass(frozen=True)
+class VariantControl:
+    """Something a person can do to one variant: a button in its row, or an entry in its
+    "More…" menu. Features register controls; ``variants`` lays them out for every asset.
+
+    Action ids carry the asset id (``vote:17``) because Slack wants action ids unique per message.
+    """
+
+    action_id: str
+    label: str
+    button: bool = True
+    style: str | None = None
+    order: int = 100
+    shows_for: Callable[[dict[str, Any]], bool] = lambda asset: True
+
+
+VARIANT_CONTROLS: dict[str, VariantControl] = {}
+
+
+def register_variant_control(control: VariantControl) -> None:
+    VARIANT_CONTROLS[control.action_id] = control
+
+
+def variant_action_id(base: str, asset_id: int) -> str:
+    return f"{base}:{asset_id}"
+
+
+def variant_controls_row(asset: dict[str, Any]) -> ActionsBlock | None:
+    """The per-variant row: registered buttons, then a "More…" menu with the rest."""
+    controls = sorted(
+        (c for c in VARIANT_CONTROLS.values() if c.shows_for(asset)), key=lambda c: c.order
+    )
+    elements: list[Any] = [
+        ButtonElement(
+            text=c.label,
+            action_id=variant_action_id(c.action_id, asset["id"]),
+            value=str(asset["id"]),
+            style=c.style,
+        )
+        for c in controls
+        if c.button
+    ]
+    menu = [c for c in controls if not c.button]
+    if menu:
+        elements.append(
+            StaticSelectElement(
+                placeholder="More…",
+                action_id=variant_action_id(VARIANT_MENU, asset["id"]),
+                options=[Option(text=c.label, value=c.action_id) for c in menu],
+            )
+        )
+    if not elements:
+        return None
+    return ActionsBlock(block_id=f"variant_{asset['variant']}_actions", elements=elements)
+
+
 KIND_LABEL = {"draft": "Draft", "final": "Final render"}
 
 
@@ -150,6 +214,9 @@ def variants(job: Job, assets: list[dict[str, Any]], file_ids: list[str]) -> Mes
                 block_id=f"variant_{number}",
             )
         )
+        row = variant_controls_row(asset)
+        if row is not None:
+            blocks.append(row)
     blocks.append(
         ContextBlock(
             block_id="provenance",

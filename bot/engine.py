@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot import jobs
-from bot.generation_job import run_generation_job
+from bot.executors import EXECUTORS
 from bot.job_events import JobEvents
 from bot.jobs import Job
 from bot.store import Store
-from models.request import CancelCheck, GenerationCancelled, ProgressCallback
+from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,6 @@ class Runner(Protocol):
     def generate(
         self, request: Any, progress: Any = None, cancelled: Any = None, **kwargs: Any
     ) -> Any: ...
-
-
-# (job, runner, store, assets_dir, progress, cancelled) -> assets
-Executor = Callable[[Job, Any, Store, Path, ProgressCallback, CancelCheck], list[dict[str, Any]]]
-
-EXECUTORS: dict[str, Executor] = {"draft": run_generation_job, "final": run_generation_job}
-
-
-def register_executor(kind: str, executor: Executor) -> None:
-    """Later features add job kinds (upscale, animate…) without touching the engine."""
-    EXECUTORS[kind] = executor
 
 
 class EngineStopping(Exception):

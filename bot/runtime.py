@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -24,6 +25,8 @@ class Runtime:
     family: Family
     client: WebClient | None
     throttle: Throttle
+    # Per-variant control handlers by action id (handlers/variant_actions.py fills it).
+    variant_handlers: dict[str, Any] = field(default_factory=dict)
 
 
 def worker_devices(settings: Settings) -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import dailies_command, draft, job_controls
+from handlers import dailies_command, draft, job_controls, variant_actions
 
 
 def register(app: App, runtime: Runtime) -> None:
-    for module in (draft, job_controls, dailies_command):
+    for module in (variant_actions, draft, job_controls, dailies_command):
         module.register(app, runtime)

@@ -1,0 +1,24 @@
+"""Job kind → the function that does the job's work on a generation worker.
+
+One table, so the Slack bot and the CLI run exactly the same kinds; a feature adds its kind here.
+Each executor takes (job, runner, store, assets_dir, progress, cancelled) and returns the job's
+assets, saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.generation_job import run_generation_job
+from bot.jobs import Job
+from bot.store import Store
+from models.request import CancelCheck, ProgressCallback
+
+Executor = Callable[[Job, Any, Store, Path, ProgressCallback, CancelCheck], list[dict[str, Any]]]
+
+EXECUTORS: dict[str, Executor] = {
+    "draft": run_generation_job,
+    "final": run_generation_job,
+}
