@@ -140,3 +140,23 @@ def test_dailies_help_lists_commands_and_flags(bot):
         )
     body = bot.sender.command("/dailies", "frobnicate").json()
     assert "Unknown command `/dailies frobnicate`" in body["text"]
+
+
+def test_rate_limited_posts_are_retried_not_lost(tmp_path, tiny_runner):
+    from tests.handlers.conftest import start_bot
+    from tests.slack_imitation import SlackImitation
+
+    with SlackImitation(file_share_delay=0.2, post_rate_limit_per_sec=1.0) as limited:
+        bot = start_bot(tmp_path, limited, lambda device: tiny_runner)
+        try:
+            for prompt in ("one --n 1", "two --n 1"):
+                bot.sender.command("/draft", prompt)
+            roots = limited.wait_for(
+                lambda: bot.root_messages() if len(bot.root_messages()) == 2 else None
+            )
+            for root in roots:
+                bot.wait_for_variants("C1", root["ts"], timeout=60)
+            refused = [o for o in limited.outcomes if o.get("status") == 429]
+            assert refused, "the imitation refused some posts with 429"
+        finally:
+            bot.stop()
