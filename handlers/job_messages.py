@@ -36,6 +36,7 @@ def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
     position = jobs.queue_position(runtime.store, job.id)
     if position and (position > 1 or jobs.running_count(runtime.store)):
         update_status(runtime, job, position=position)
+        runtime.queue_positions[job.id] = position
     runtime.engine.wake()
     return job
 
@@ -52,6 +53,26 @@ def resume_held(runtime: Runtime) -> None:
                 jobs.FAILED,
                 f"could not post to Slack: {exc.response['error']}",
             )
+
+
+QUEUE_REFRESH_LIMIT = 10
+
+
+def refresh_queue_positions(runtime: Runtime) -> None:
+    """A job started, so everyone behind it moved up: edit the queued status messages whose
+    position changed (the first few only — chat.update is rate limited)."""
+    shown = runtime.queue_positions
+    for position, job_id in enumerate(jobs.queue_order(runtime.store)[:QUEUE_REFRESH_LIMIT], 1):
+        if shown.get(job_id) == position:
+            continue
+        job = jobs.get_job(runtime.store, job_id)
+        if job.source != "slack":
+            continue
+        try:
+            update_status(runtime, job, position=position)
+            shown[job_id] = position
+        except SlackApiError:
+            log.warning("could not refresh the queue position of job %s", job_id)
 
 
 def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
@@ -115,7 +136,9 @@ def image_job_hooks(runtime: Runtime) -> JobHooks:
 
     def on_started(job: Job) -> None:
         runtime.throttle.allow(job.message_ts or "", force=True)
+        runtime.queue_positions.pop(job.id, None)
         update_status(runtime, job)
+        refresh_queue_positions(runtime)
 
     def on_progress(job: Job, done: int, total: int) -> None:
         if runtime.throttle.allow(job.message_ts or ""):
