@@ -18,6 +18,9 @@ from models.request import DEFAULT_ANCHOR_SCALE
 
 CHANNEL = ""  # thread_ts of a channel-wide scope row
 NONE = "none"  # the --anchor value that turns anchors off for one command
+_STOPWORDS = frozenset(
+    ["a", "an", "the", "of", "on", "in", "at", "to", "for", "with", "and", "or", "by", "from"]
+)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 
 Row = dict[str, Any]
@@ -55,8 +58,9 @@ def parse_scale(raw: str) -> float:
 
 
 def _auto_name(store: Store, team_id: str | None, prompt: str) -> str:
-    """The prompt's first two words and a number: short, and tells anchors apart in a list."""
-    words = re.findall(r"[a-z0-9]+", (prompt or "").lower())[:2] or ["style"]
+    """The prompt's first two telling words and a number: short, and tells anchors apart."""
+    words = [w for w in re.findall(r"[a-z0-9]+", (prompt or "").lower()) if w not in _STOPWORDS]
+    words = words[:2] or ["style"]
     base = "-".join(words)[:30]
     number = 1
     while by_name(store, team_id, f"{base}-{number}") is not None:
