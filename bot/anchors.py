@@ -120,6 +120,19 @@ def follow(
         )
 
 
+def promote(store: Store, anchor: Row, channel_id: str, user_id: str) -> None:
+    """The channel follows ``anchor`` instead of the thread it was locked in: that thread's own
+    choice is dropped, so it moves with the channel from now on."""
+    with store.write() as db:
+        follow(store, channel_id, None, anchor["id"], user_id)
+        if anchor.get("thread_ts") and anchor["channel_id"] == channel_id:
+            db.execute(
+                "DELETE FROM anchor_scopes WHERE channel_id = ? AND thread_ts = ? "
+                "AND anchor_id = ?",
+                [channel_id, anchor["thread_ts"], anchor["id"]],
+            )
+
+
 def clear_channel(store: Store, channel_id: str) -> tuple[Row | None, int]:
     """Stop every anchor in a channel, its threads' included: (channel anchor, threads freed)."""
     before = channel_anchor(store, channel_id)

@@ -137,7 +137,7 @@ def anchor_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> bl
                     "Lock a variant's style first (More… → Lock style), then run this to use "
                     "it for the whole channel."
                 )
-            anchors.follow(store, channel, None, anchor["id"], user)
+            anchors.promote(store, anchor, channel, user)
             return blocks.notice(_channel_now(anchor, channel))
         if verb == "use":
             if not rest:
@@ -248,5 +248,5 @@ def register(app: App, runtime: Runtime) -> None:
         if anchor is None:
             _ephemeral(respond, blocks.notice("That anchor no longer exists."))
             return
-        anchors.follow(runtime.store, channel, None, anchor["id"], body["user"]["id"])
+        anchors.promote(runtime.store, anchor, channel, body["user"]["id"])
         _ephemeral(respond, blocks.notice(_channel_now(anchor, channel)))

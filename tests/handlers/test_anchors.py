@@ -27,10 +27,12 @@ def spy_bot(tmp_path, slack, tiny_runner):
 
 
 def lock(bot, results, asset_id, user="U1"):
+    def confirmations():
+        return [e for e in bot.slack.ephemerals if "Style locked" in e["text"]]
+
+    before = len(confirmations())
     choose(bot, results, asset_id, "lock_style", user)
-    return bot.slack.wait_for(
-        lambda: next((e for e in bot.slack.ephemerals if "Style locked" in e["text"]), None)
-    )
+    return bot.slack.wait_for(lambda: confirmations()[before:] and confirmations()[before])
 
 
 def test_locked_style_is_followed_in_its_thread_then_channel_wide(spy_bot):
@@ -109,9 +111,10 @@ def test_overrides_commands_and_clear(spy_bot):
     listed = bot.sender.command("/dailies", "anchor list").json()["text"]
     assert "`hero-look` · scale 0.4" in listed and "this channel's anchor" in listed
 
-    draft(bot, "a dog --n 1", 1)
+    dog = draft(bot, "a dog --n 1", 1)
     assert bot.spy.requests[-1].anchor_scale == 0.4
     assert assets_of_job(bot, 2)[0]["anchor_scale"] == 0.4
+    assert "`dog-1`" in lock(bot, dog, assets_of_job(bot, 2)[0]["id"])["text"]
 
     draft(bot, "a dog --n 1 --anchor none", 2)
     assert bot.spy.requests[-1].anchor_image is None
@@ -122,7 +125,7 @@ def test_overrides_commands_and_clear(spy_bot):
     assert bot.runtime.store.db["jobs"].count == 3
 
     body = bot.sender.command("/dailies", "anchor clear").json()
-    assert "Cleared the channel's anchor `hero-look` and 1 thread anchor" in body["text"]
+    assert "Cleared the channel's anchor `hero-look` and 1 thread anchor:" in body["text"]
     draft(bot, "a dog --n 1", 3)
     assert bot.spy.requests[-1].anchor_image is None
 
