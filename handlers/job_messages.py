@@ -8,6 +8,7 @@ progress edits are throttled, and results are uploaded, waited on and shown with
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,12 @@ from bot.runtime import Runtime
 from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
 
 log = logging.getLogger(__name__)
+
+# Lines features add under a job's results (style anchor, palette…): name → fn(runtime, job,
+# assets) returning Block Kit blocks. A failing one is logged and left out, never blocks results.
+RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any]]] = {}
+# Job kinds whose results have no Re-roll (new seeds would change nothing).
+NOT_REROLLABLE: set[str] = set()
 
 
 def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
@@ -120,7 +127,15 @@ def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> l
 
 def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
     file_ids = upload_assets(runtime, job, assets)
-    text, result_blocks = blocks.variants(job, assets, file_ids)
+    extra: list[Any] = []
+    for name, build in RESULT_EXTRAS.items():
+        try:
+            extra.extend(build(runtime, job, assets))
+        except Exception:
+            log.exception("job %s: result lines %r failed", job.id, name)
+    text, result_blocks = blocks.variants(
+        job, assets, file_ids, extra=extra, rerollable=job.kind not in NOT_REROLLABLE
+    )
     post_referencing_files(
         runtime.client,
         channel=job.channel_id,
