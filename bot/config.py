@@ -39,6 +39,8 @@ class Settings:
     # Minimum seconds between two progress edits of one message (Slack: ~1/s per message).
     progress_interval_s: float = 1.0
     rate_limit_retries: int = 3
+    # How many times one clip may be extended by another chunk (each re-encodes the whole clip).
+    max_clip_extensions: int = 4
 
     @property
     def db_path(self) -> Path:
@@ -66,6 +68,7 @@ ENV: dict[str, str] = {
     "DAILIES_FILE_SHARE_TIMEOUT": "file_share_timeout_s",
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
+    "DAILIES_MAX_CLIP_EXTENSIONS": "max_clip_extensions",
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.clip_job import CLIP_KINDS, run_clip_job
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
 from bot.store import Store
@@ -22,3 +23,4 @@ EXECUTORS: dict[str, Executor] = {
     "draft": run_generation_job,
     "final": run_generation_job,
 }
+EXECUTORS.update(dict.fromkeys(CLIP_KINDS, run_clip_job))

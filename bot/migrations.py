@@ -73,3 +73,16 @@ def m001_jobs_and_assets(db: Database) -> None:
     db["assets"].create_index(["channel_id", "thread_ts"])
     # Interactions already handled, so a redelivered click or event never acts twice.
     db["deliveries"].create({"key": str, "seen_at": float}, pk="key")
+
+
+@migrations()
+def m006_video_clips(db: Database) -> None:
+    """Clips are assets too (media_type video/mp4). The facts people filter and sort by get
+    columns; the rest of a clip's recipe (motion bucket, chunk seeds, the clip it extends, its
+    poster and seam frames) is JSON in ``video``, read only to remake or continue the clip."""
+    assets = db["assets"]
+    assets.add_column("frames", int)
+    assets.add_column("fps", float)
+    assets.add_column("motion", int)
+    assets.add_column("duration_s", float)
+    assets.add_column("video", str)
