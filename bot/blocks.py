@@ -348,7 +348,7 @@ def animate_modal(
             block_id=block_id,
             label=label,
             element=StaticSelectElement(
-                action_id="choice",
+                action_id=block_id,  # action ids must be unique within a view
                 options=choices,
                 initial_option=next(o for o in choices if o.value == initial),
             ),
@@ -377,7 +377,7 @@ def animate_modal(
                 text="Overrides the preset. Product 2–4, atmosphere 6–8, faces 3 or less."
             ),
             element=NumberInputElement(
-                action_id="value", is_decimal_allowed=False, min_value=1, max_value=10
+                action_id=co.MOTION_CUSTOM, is_decimal_allowed=False, min_value=1, max_value=10
             ),
         ),
         select(
@@ -475,7 +475,7 @@ def clips(
             )
         if buttons:
             out.append(ActionsBlock(block_id=f"clip_{number}_actions", elements=buttons))
-        else:
+        if done >= max_extensions:
             out.append(
                 ContextBlock(
                     block_id=f"clip_{number}_limit",
@@ -497,3 +497,12 @@ def clips(
     )
     seeds = ", ".join(f"#{c['variant']} seed {c['seed']}" for c in clip_rows)
     return f"{label}: {count} clip{'s' if count != 1 else ''} ({seeds})", _render(out)
+
+
+COMMANDS.append(
+    (
+        "Animate (button on a variant)",
+        "test clips with a motion preset (product, atmosphere, character or 1–10), then "
+        "Render HD or Extend the steadiest",
+    )
+)

@@ -22,11 +22,12 @@ from PIL import Image
 
 from bot.assets import asset_path, get_asset, job_assets, load_asset_image, write_content_addressed
 from bot.clip_options import AnimateOptions
+from bot.draft_options import MAX_SEED
 from bot.jobs import Job
 from bot.store import Store
 from bot.video import decode_mp4, encode_mp4, png_bytes
 from models.request import CancelCheck, ProgressCallback
-from models.video import MAX_SEED, VideoPreset, VideoRequest, VideoResult
+from models.video import VideoPreset, VideoRequest, VideoResult
 
 ANIMATE, ANIMATE_HD, ANIMATE_EXTEND = "animate", "animate_hd", "animate_extend"
 CLIP_KINDS = (ANIMATE, ANIMATE_HD, ANIMATE_EXTEND)

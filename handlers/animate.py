@@ -83,7 +83,12 @@ def open_animate_modal(
         hd_size=preset.size(asset["width"], asset["height"], hd=True),
         max_extensions=runtime.settings.max_clip_extensions,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # an expired trigger (a slow click) is the usual cause
+        _ephemeral(
+            respond, f"The Animate form did not open ({exc.response.get('error')}): try again."
+        )
 
 
 def clip_naming(job: Job, clip: dict[str, Any]) -> tuple[str, str, str]:

@@ -10,6 +10,8 @@ wants channels in multiples of 32. The frames are coloured noise, not motion.
 
 from __future__ import annotations
 
+import logging
+
 import torch
 from diffusers import (
     AutoencoderKLTemporalDecoder,
@@ -104,4 +106,12 @@ def load_tiny_video_pipeline(
     local_files_only: bool | None = None,
 ) -> StableVideoDiffusionPipeline:
     """The loader the runner calls: build, then place (hub options do not apply)."""
-    return build_tiny_video_pipeline().to(device, dtype)
+    pipe = build_tiny_video_pipeline()
+    # diffusers 0.42 warns on every cast with a dtype, even with no fp32-only modules to keep.
+    modeling_logger = logging.getLogger("diffusers.models.modeling_utils")
+    level = modeling_logger.level
+    modeling_logger.setLevel(logging.ERROR)
+    try:
+        return pipe.to(device, dtype)
+    finally:
+        modeling_logger.setLevel(level)
