@@ -41,6 +41,8 @@ class Settings:
     rate_limit_retries: int = 3
     # CIEDE2000 distance above which a result's dominant colour is flagged off-palette.
     palette_delta_e: float = 10.0
+    # How many times one clip may be extended by another chunk (each re-encodes the whole clip).
+    max_clip_extensions: int = 4
 
     @property
     def db_path(self) -> Path:
@@ -69,6 +71,7 @@ ENV: dict[str, str] = {
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
     "DAILIES_PALETTE_DELTA_E": "palette_delta_e",
+    "DAILIES_MAX_CLIP_EXTENSIONS": "max_clip_extensions",
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.clip_job import CLIP_KINDS, run_clip_job
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
 from bot.palette_job import run_palette_snap
@@ -24,3 +25,4 @@ EXECUTORS: dict[str, Executor] = {
     "final": run_generation_job,
     "palette_snap": run_palette_snap,
 }
+EXECUTORS.update(dict.fromkeys(CLIP_KINDS, run_clip_job))

@@ -136,3 +136,16 @@ def m005_brand_consistency(db: Database) -> None:
     db["assets"].add_column("anchor_id", int, fk="anchors", fk_col="id")
     db["assets"].add_column("anchor_scale", float)
     db["assets"].add_column("recipe_id", int, fk="recipes", fk_col="id")
+
+
+@migrations()
+def m006_video_clips(db: Database) -> None:
+    """Clips are assets too (media_type video/mp4). The facts people filter and sort by get
+    columns; the rest of a clip's recipe (motion bucket, chunk seeds, the clip it extends, its
+    poster and seam frames) is JSON in ``video``, read only to remake or continue the clip."""
+    assets = db["assets"]
+    assets.add_column("frames", int)
+    assets.add_column("fps", float)
+    assets.add_column("motion", int)
+    assets.add_column("duration_s", float)
+    assets.add_column("video", str)

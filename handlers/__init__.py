@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.runtime import Runtime
 from handlers import (
     anchors,
+    animate,
     dailies_command,
     draft,
     job_controls,
@@ -25,5 +26,6 @@ def register(app: App, runtime: Runtime) -> None:
         anchors,
         recipes,
         palette,
+        animate,
     ):
         module.register(app, runtime)

@@ -29,6 +29,7 @@ from models.request import (
 from models.sdxl import load_sdxl_pipelines
 from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
+from models.video import VideoRequest, VideoResult, VideoRunner
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
 LOADERS: dict[str, Loader] = {"tiny": load_tiny_pipelines, "sdxl": load_sdxl_pipelines}
@@ -85,6 +86,7 @@ class ModelRunner:
         self._lock = threading.RLock()
         self._text2image: dict[str, DiffusionPipeline] | None = None
         self._image2image: dict[str, DiffusionPipeline] = {}
+        self._video: VideoRunner | None = None
         self.load_seconds: float | None = None
         self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
 
@@ -120,6 +122,19 @@ class ModelRunner:
                 pipe.set_progress_bar_config(disable=True)
                 self._image2image[tier] = pipe
             return self._image2image[tier]
+
+    def animate(
+        self,
+        request: VideoRequest,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> VideoResult:
+        """One chunk of video from a keyframe (models/video.py); the video pipeline loads on the
+        first call and is kept, under the same lock as the image pipelines."""
+        with self._lock:
+            if self._video is None:
+                self._video = VideoRunner(self.family.name, self.device, self.dtype, **self._hub)
+            return self._video.animate(request, progress, cancelled)
 
     def describe(self, request: GenerationRequest) -> GenerationResult:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,

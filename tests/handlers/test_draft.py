@@ -42,9 +42,8 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
     buttons = [
         e["text"]["text"]
         for b in shown["blocks"]
-        if b["type"] == "actions"
+        if b.get("block_id") == "variants_actions"
         for e in b["elements"]
-        if e["type"] == "button"
     ]
     assert buttons == ["Re-roll"]
 
