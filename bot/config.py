@@ -39,6 +39,16 @@ class Settings:
     # Minimum seconds between two progress edits of one message (Slack: ~1/s per message).
     progress_interval_s: float = 1.0
     rate_limit_retries: int = 3
+    # Edit in place: image-to-image strengths of "Vary subtle" / "Vary strong".
+    vary_subtle_strength: float = 0.35
+    vary_strong_strength: float = 0.7
+    # Largest mask file a person may upload with `edit #N` (bytes).
+    edit_mask_max_bytes: int = 20 * 1024 * 1024
+    # Upscale refuses outputs wider or taller than this (pixels).
+    upscale_max_side: int = 4096
+    # Bounds of a custom "Resize to formats" size, per side (pixels).
+    resize_min_side: int = 256
+    resize_max_side: int = 4096
 
     @property
     def db_path(self) -> Path:
@@ -66,6 +76,12 @@ ENV: dict[str, str] = {
     "DAILIES_FILE_SHARE_TIMEOUT": "file_share_timeout_s",
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
+    "DAILIES_VARY_SUBTLE_STRENGTH": "vary_subtle_strength",
+    "DAILIES_VARY_STRONG_STRENGTH": "vary_strong_strength",
+    "DAILIES_EDIT_MASK_MAX_BYTES": "edit_mask_max_bytes",
+    "DAILIES_UPSCALE_MAX_SIDE": "upscale_max_side",
+    "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
+    "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
 }
 
 

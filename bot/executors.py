@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.edit_jobs import run_edit_job, run_resize_job, run_upscale_job
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
 from bot.store import Store
@@ -21,4 +22,8 @@ Executor = Callable[[Job, Any, Store, Path, ProgressCallback, CancelCheck], list
 EXECUTORS: dict[str, Executor] = {
     "draft": run_generation_job,
     "final": run_generation_job,
+    "vary": run_generation_job,  # image-to-image from the source asset (init_asset_id)
+    "edit": run_edit_job,
+    "resize": run_resize_job,
+    "upscale": run_upscale_job,
 }

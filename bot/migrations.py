@@ -73,3 +73,13 @@ def m001_jobs_and_assets(db: Database) -> None:
     db["assets"].create_index(["channel_id", "thread_ts"])
     # Interactions already handled, so a redelivered click or event never acts twice.
     db["deliveries"].create({"key": str, "seen_at": float}, pk="key")
+
+
+@migrations()
+def m004_edit_previews(db: Database) -> None:
+    # The numbered-grid preview of the "Edit region" modal, uploaded once per image.
+    db["edit_previews"].create(
+        {"asset_id": int, "slack_file_id": str, "channel_id": str, "created_at": float},
+        pk="asset_id",
+        foreign_keys=[("asset_id", "assets", "id")],
+    )
