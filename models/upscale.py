@@ -1,10 +1,10 @@
 """×2 / ×4 upscaling with a diffusion upscaler, tile by tile so memory stays bounded.
 
 The family's upscaler is Stable Diffusion's x4 upscaler (StableDiffusionUpscalePipeline). ×2 runs
-×4 and downsamples with Lanczos: one model to load and cache instead of two, and the SD latent ×2
-upscaler works on SD 1.x/2 latents, not SDXL's, so it would also need a second VAE. The x4 model
-holds activations proportional to its output, so we feed it fixed-size tiles (models/tiling.py)
-and blend them; peak memory depends on the tile, not on the image.
+×4 and brings each tile down with Lanczos: one model to load and cache instead of two, and the SD
+latent ×2 upscaler works on SD 1.x/2 latents, not SDXL's, so it would need a second VAE too. The
+x4 model holds activations proportional to its output, so we feed it fixed-size tiles
+(models/tiling.py) and blend them; peak memory depends on the tile, not on the image.
 """
 
 from __future__ import annotations
@@ -106,16 +106,17 @@ def upscale(
             callback=on_step,
             callback_steps=1,
         ).images[0]
-        return out
+        if request.scale == preset.native_scale:
+            return out
+        # ×2: each tile's ×4 result is brought down with Lanczos before blending, so memory
+        # holds only the ×2 canvas, never a ×4 one.
+        size = (tile.shape[1] * request.scale, tile.shape[0] * request.scale)
+        low_out = Image.fromarray(np.round(np.clip(out, 0, 1) * 255).astype(np.uint8))
+        return np.asarray(low_out.resize(size, Image.Resampling.LANCZOS), np.float32) / 255.0
 
-    big = tiled(
-        padded, one_tile, scale=preset.native_scale, tile=preset.tile, overlap=preset.overlap
-    )
+    big = tiled(padded, one_tile, scale=request.scale, tile=preset.tile, overlap=preset.overlap)
     pixels = np.round(np.clip(big, 0, 1) * 255).astype(np.uint8)
-    full_w, full_h = source.shape[1] * preset.native_scale, source.shape[0] * preset.native_scale
-    image = Image.fromarray(pixels[:full_h, :full_w])
-    if request.scale != preset.native_scale:
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    image = Image.fromarray(pixels[:height, :width])
     return UpscaleResult(
         image=image,
         model_id=preset.model_id,

@@ -89,27 +89,31 @@ def test_every_edit_control_is_in_the_more_menu_of_each_variant(bot):
             assert entries[value] == label
 
 
-@pytest.mark.parametrize(("entry", "strength"), [("vary_subtle", 0.35), ("vary_strong", 0.7)])
-def test_vary_makes_as_many_new_variants_from_the_chosen_one(bot, entry, strength):
+def test_vary_subtle_and_strong_make_as_many_new_variants_from_the_chosen_one(bot):
     root, shown = draft(bot)
-    source = source_asset(bot, shown, 2)
-    sent = choose(bot, shown, 2, entry)
-    assert sent.acked_in_time
-    varied = results(bot, root, 2)
-    images = image_blocks(varied)
-    assert len(images) == 2, "as many as the source's job made"
-    assert "Variation" in varied["text"]
-    made = list(bot.runtime.store.db["assets"].rows_where("job_id = 2", order_by="variant"))
-    assert [a["parent_id"] for a in made] == [source["id"], source["id"]]
-    assert {a["seed"] for a in made}.isdisjoint({5, 6}), "new seeds"
-    for block in images:
-        image = png(bot, block["slack_file"]["id"])
-        assert image.size == (source["width"], source["height"])
-        params = parse_parameters(image.text["parameters"])
-        assert params.denoising_strength == strength and params.prompt == "a kite over dunes"
-    job = jobs.get_job(bot.runtime.store, 2)
-    assert job.kind == "vary" and job.user_id == "U2" and job.thread_ts == root["ts"]
-    assert menu_entries(varied, 1)["vary_subtle"], "results carry the usual controls"
+    for count, (variant, entry, strength) in enumerate(
+        [(2, "vary_subtle", 0.35), (1, "vary_strong", 0.7)], start=2
+    ):
+        source = source_asset(bot, shown, variant)
+        sent = choose(bot, shown, variant, entry)
+        assert sent.acked_in_time
+        varied = results(bot, root, count)
+        images = image_blocks(varied)
+        assert len(images) == 2, "as many as the source's job made"
+        assert "Variation" in varied["text"]
+        made = list(
+            bot.runtime.store.db["assets"].rows_where("job_id = ?", [count], order_by="variant")
+        )
+        assert [a["parent_id"] for a in made] == [source["id"], source["id"]]
+        assert {a["seed"] for a in made}.isdisjoint({5, 6}), "new seeds"
+        for block in images:
+            image = png(bot, block["slack_file"]["id"])
+            assert image.size == (source["width"], source["height"])
+            params = parse_parameters(image.text["parameters"])
+            assert params.denoising_strength == strength and params.prompt == "a kite over dunes"
+        job = jobs.get_job(bot.runtime.store, count)
+        assert job.kind == "vary" and job.user_id == "U2" and job.thread_ts == root["ts"]
+        assert menu_entries(varied, 1)["vary_subtle"], "results carry the usual controls"
 
 
 def test_edit_region_modal_grid_preview_submit_and_masked_region_invariance(bot):
@@ -227,53 +231,43 @@ def test_resize_outpaints_each_format_at_its_exact_size_with_the_source_unstretc
     assert {a["parent_id"] for a in made} == {source["id"]}
 
 
-@pytest.mark.parametrize(
-    ("values", "block", "message"),
-    [
-        ({}, "formats", "at least one format"),
-        ({"custom_size": "100x100"}, "custom_size", "between 256 and 4096"),
-        ({"custom_size": "wide"}, "custom_size", "width×height"),
-    ],
-)
-def test_resize_refuses_bad_input_and_queues_nothing(bot, values, block, message):
+def test_resize_refuses_bad_input_and_queues_nothing(bot):
     _, shown = draft(bot, "a kite --n 1")
     choose(bot, shown, 1, "resize")
     wait_for_view(bot, blocks.RESIZE_VIEW)
-    state = {"formats": {"formats": {"type": "checkboxes", "selected_options": []}}}
-    if "custom_size" in values:
-        state["custom_size"] = {
-            "custom_size": {"type": "plain_text_input", "value": values["custom_size"]}
-        }
-    answer = bot.sender.view_submission(blocks.RESIZE_VIEW, state, "U3").json()
-    assert answer["response_action"] == "errors" and message in answer["errors"][block]
+    for custom, block, message in [
+        (None, "formats", "at least one format"),
+        ("100x100", "custom_size", "between 256 and 4096"),
+        ("wide", "custom_size", "width×height"),
+    ]:
+        state = {"formats": {"formats": {"type": "checkboxes", "selected_options": []}}}
+        if custom is not None:
+            state["custom_size"] = {"custom_size": {"type": "plain_text_input", "value": custom}}
+        answer = bot.sender.view_submission(blocks.RESIZE_VIEW, state, "U3").json()
+        assert answer["response_action"] == "errors" and message in answer["errors"][block]
     assert bot.runtime.store.db["jobs"].count == 1
 
 
-@pytest.mark.parametrize("scale", [2, 4])
-def test_upscale_posts_a_full_resolution_file_in_the_thread(bot, scale):
+def test_upscale_posts_full_resolution_files_and_refuses_past_the_limit(bot):
     root, shown = draft(bot, "a kite --n 1 --seed 3")
     source = source_asset(bot, shown, 1)
-    choose(bot, shown, 1, f"upscale_{scale}")
-    upscaled = results(bot, root, 2)
-    [block] = image_blocks(upscaled)
-    expected = (source["width"] * scale, source["height"] * scale)
-    assert (
-        block["title"]["text"] == f"×{scale} · {expected[0]}×{expected[1]} (full-resolution file)"
-    )
-    stored = bot.slack.files[block["slack_file"]["id"]]
-    assert stored["thread_ts"] == root["ts"]
-    image = png(bot, block["slack_file"]["id"])
-    assert image.size == expected
-    assert parse_parameters(image.text["parameters"]).model == "dailies/tiny-x4-upscaler"
-    [asset] = bot.runtime.store.db["assets"].rows_where("job_id = 2")
-    assert asset["parent_id"] == source["id"] and (asset["width"], asset["height"]) == expected
+    for count, scale in enumerate((2, 4), start=2):
+        choose(bot, shown, 1, f"upscale_{scale}")
+        upscaled = results(bot, root, count)
+        [block] = image_blocks(upscaled)
+        w, h = source["width"] * scale, source["height"] * scale
+        assert block["title"]["text"] == f"×{scale} · {w}×{h} (full-resolution file)"
+        stored = bot.slack.files[block["slack_file"]["id"]]
+        assert stored["thread_ts"] == root["ts"]
+        image = png(bot, block["slack_file"]["id"])
+        assert image.size == (w, h), "the file is the full resolution"
+        assert parse_parameters(image.text["parameters"]).model == "dailies/tiny-x4-upscaler"
+        [asset] = bot.runtime.store.db["assets"].rows_where("job_id = ?", [count])
+        assert asset["parent_id"] == source["id"] and (asset["width"], asset["height"]) == (w, h)
 
-
-def test_upscale_past_the_size_limit_says_so_and_queues_nothing(bot):
     bot.runtime.settings = bot.runtime.settings.with_overrides(upscale_max_side=200)
-    _, shown = draft(bot, "a kite --n 1")
     choose(bot, shown, 1, "upscale_4")
     warning = bot.slack.wait_for(lambda: bot.slack.ephemerals or None)[0]
     assert warning["user"] == "U2"
     assert "would make 256×256, above the limit of 200 px per side. Try ×2." in warning["text"]
-    assert bot.runtime.store.db["jobs"].count == 1
+    assert bot.runtime.store.db["jobs"].count == 3

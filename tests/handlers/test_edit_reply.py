@@ -65,28 +65,24 @@ def test_edit_reply_with_a_mask_of_another_size_resizes_it_says_so_and_edits(bot
         assert np.abs(after[soft == 255] - before[soft == 255]).mean() > 1
 
 
-@pytest.mark.parametrize(
-    ("text", "files", "expected"),
-    [
+def test_bad_edit_replies_get_a_clear_ephemeral_and_queue_nothing(bot):
+    root, _ = draft(bot)
+    small = [("mask.png", mask_png((64, 64), (0, 0, 8, 8)))]
+    cases = [
         ("edit #2 a hat", [("mask.png", b"this is not a png")], "is not an image"),
         ("edit #2 a hat", [("mask.png", mask_png((64, 64), None))], "no white area"),
-        ("edit #7 a hat", [("mask.png", mask_png((64, 64), (0, 0, 8, 8)))], "no image #7"),
-        ("edit #2   ", [("mask.png", mask_png((64, 64), (0, 0, 8, 8)))], "Say what should change"),
-        ("edit the sky", [("mask.png", mask_png((64, 64), (0, 0, 8, 8)))], "Say which image"),
-    ],
-)
-def test_bad_edit_replies_get_a_clear_ephemeral_and_queue_nothing(bot, text, files, expected):
-    root, _ = draft(bot)
-    reply(bot, root, text, files)
-    assert expected in warning_for(bot)
-    assert bot.runtime.store.db["jobs"].count == 1
-
-
-def test_a_mask_over_the_size_limit_is_refused(bot):
+        ("edit #7 a hat", small, "no image #7"),
+        ("edit #2   ", small, "Say what should change"),
+        ("edit the sky", small, "Say which image"),
+    ]
+    for count, (text, files, expected) in enumerate(cases, start=1):
+        reply(bot, root, text, files)
+        found = bot.slack.wait_for(lambda n=count: len(bot.slack.ephemerals) >= n or None)
+        assert found and expected in bot.slack.ephemerals[count - 1]["text"], text
     bot.runtime.settings = bot.runtime.settings.with_overrides(edit_mask_max_bytes=64)
-    root, _ = draft(bot)
-    reply(bot, root, "edit #1 a hat", [("mask.png", mask_png((64, 64), (0, 0, 8, 8)))])
-    assert "masks may be at most" in warning_for(bot)
+    reply(bot, root, "edit #1 a hat", small)
+    bot.slack.wait_for(lambda: len(bot.slack.ephemerals) > len(cases) or None)
+    assert "masks may be at most" in bot.slack.ephemerals[-1]["text"]
     assert bot.runtime.store.db["jobs"].count == 1
 
 
