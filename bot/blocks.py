@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
     ImageBlock,
     ImageElement,
@@ -102,6 +103,15 @@ def variant_controls_row(asset: dict[str, Any]) -> ActionsBlock | None:
 KIND_LABEL = {"draft": "Draft", "final": "Final render"}
 # Job kind → its status message's settings line, for kinds whose params are not a draft's.
 SETTINGS_LINES: dict[str, Callable[[dict[str, Any]], str]] = {}
+VARIANT_TITLES: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {}
+KIND_LABEL.update(
+    {
+        "vary": "Variation",
+        "edit": "Region edit",
+        "resize": "Resize to formats",
+        "upscale": "Upscale",
+    }
+)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -231,7 +241,12 @@ def variants(
             ImageBlock(
                 slack_file={"id": file_id},
                 alt_text=_clip(f"Variant {number} of “{job.params['prompt']}”", 2000),
-                title=f"#{number} · seed {asset['seed']}",
+                title=_clip(
+                    VARIANT_TITLES[job.kind](job.params, asset)
+                    if job.kind in VARIANT_TITLES
+                    else f"#{number} · seed {asset['seed']}",
+                    2000,
+                ),
                 block_id=f"variant_{number}",
             )
         )
@@ -302,6 +317,12 @@ COMMANDS: list[tuple[str, str]] = [
     ("@dailies <prompt> [flags]", "the same as /draft, anywhere you can mention the bot"),
     ("/dailies help", "this help"),
 ]
+COMMANDS.append(
+    (
+        "edit #N <what to change> (thread reply with a mask PNG)",
+        "regenerate the white area of the mask on image #N of the thread; the rest stays as is",
+    )
+)
 
 
 def help_message() -> Message:
@@ -678,3 +699,126 @@ COMMANDS.append(
         "Render HD or Extend the steadiest",
     )
 )
+
+
+# ---------------------------------------------------------------- edit in place (modals)
+
+EDIT_REGION_VIEW = "edit_region"
+RESIZE_VIEW = "resize_formats"
+# (block_id, action_id) of the modals' inputs; handlers read state values by these.
+CELLS_INPUT = "cells"
+INSTRUCTION_INPUT = "instruction"
+FORMATS_INPUT = "formats"
+CUSTOM_SIZE_INPUT = "custom_size"
+
+
+def edit_region_modal(
+    asset: dict[str, Any],
+    cell_names: tuple[str, ...],
+    metadata: str,
+    preview_file_id: str | None,
+) -> dict[str, Any]:
+    """The "Edit region" modal: the image with its numbered 3×3 grid, a checkbox per cell and
+    the instruction. Opened at once (the trigger lasts 3 s); the preview is added with
+    views.update once its upload is shared, because an image block may only reference a file
+    Slack has processed."""
+    number = asset.get("variant")
+    intro = (
+        f"Editing *#{number}* ({asset['width']}×{asset['height']}). Tick the cells to "
+        "regenerate and say what should be there; everything outside them stays exactly as it "
+        "is. You can also reply in the thread with a mask PNG (white = change) and "
+        f"`edit #{number} <what to change>`."
+    )
+    body: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro), block_id="intro")]
+    if preview_file_id:
+        body.append(
+            ImageBlock(
+                slack_file={"id": preview_file_id},
+                alt_text=f"#{number} with a numbered 3×3 grid",
+                title="Cells 1–9, left to right, top to bottom",
+                block_id="preview",
+            )
+        )
+    else:
+        body.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=":hourglass_flowing_sand: Drawing the grid…")],
+                block_id="preview_pending",
+            )
+        )
+    body += [
+        InputBlock(
+            block_id=CELLS_INPUT,
+            label="Cells to change",
+            element=CheckboxesElement(
+                action_id=CELLS_INPUT,
+                options=[
+                    Option(text=f"{i} · {name}", value=str(i))
+                    for i, name in enumerate(cell_names, start=1)
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id=INSTRUCTION_INPUT,
+            label="What should be there",
+            element=PlainTextInputElement(
+                action_id=INSTRUCTION_INPUT,
+                placeholder="e.g. a red scarf, wet asphalt, clear blue sky",
+                max_length=500,
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=EDIT_REGION_VIEW,
+        title="Edit region",
+        submit="Edit",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=body,
+    ).to_dict()
+
+
+def resize_modal(
+    asset: dict[str, Any],
+    formats: list[tuple[str, str]],
+    metadata: str,
+    min_side: int,
+    max_side: int,
+) -> dict[str, Any]:
+    """The "Resize" modal: formats to tick (value, label) and a custom W×H."""
+    number = asset.get("variant")
+    intro = (
+        f"Resize *#{number}* ({asset['width']}×{asset['height']}) to ad and social formats. "
+        "The image is placed whole, never stretched or cropped; the new area around it is "
+        "generated. Each format lands at its exact size."
+    )
+    return View(
+        type="modal",
+        callback_id=RESIZE_VIEW,
+        title="Resize to formats",
+        submit="Resize",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=intro), block_id="intro"),
+            InputBlock(
+                block_id=FORMATS_INPUT,
+                label="Formats",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=FORMATS_INPUT,
+                    options=[Option(text=label, value=value) for value, label in formats],
+                ),
+            ),
+            InputBlock(
+                block_id=CUSTOM_SIZE_INPUT,
+                label="Custom size (W×H)",
+                optional=True,
+                hint=f"Each side {min_side}–{max_side} px.",
+                element=PlainTextInputElement(
+                    action_id=CUSTOM_SIZE_INPUT, placeholder="e.g. 1500x500", max_length=20
+                ),
+            ),
+        ],
+    ).to_dict()

@@ -149,3 +149,13 @@ def m006_video_clips(db: Database) -> None:
     assets.add_column("motion", int)
     assets.add_column("duration_s", float)
     assets.add_column("video", str)
+
+
+@migrations()
+def m007_edit_previews(db: Database) -> None:
+    # The numbered-grid preview of the "Edit region" modal, uploaded once per image.
+    db["edit_previews"].create(
+        {"asset_id": int, "slack_file_id": str, "channel_id": str, "created_at": float},
+        pk="asset_id",
+        foreign_keys=[("asset_id", "assets", "id")],
+    )

@@ -10,6 +10,8 @@ from handlers import (
     animate,
     dailies_command,
     draft,
+    edit_actions,
+    edit_reply,
     job_controls,
     palette,
     recipes,
@@ -27,5 +29,7 @@ def register(app: App, runtime: Runtime) -> None:
         recipes,
         palette,
         animate,
+        edit_actions,
+        edit_reply,
     ):
         module.register(app, runtime)
