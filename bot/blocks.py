@@ -326,13 +326,21 @@ COMMANDS.append(
 
 
 def help_message() -> Message:
+    """Every command and flag, one section each (so a growing list never hits the 3000-char
+    section limit and gets cut)."""
     commands = "\n".join(f"• `{syntax}` — {what}" for syntax, what in COMMANDS)
     flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
-    text = (
-        "*dailies* — drafts, review and finals in your threads.\n\n"
-        f"*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    intro = "*dailies* — drafts, review and finals in your threads."
+    text = f"{intro}\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    sections = [intro, f"*Commands*\n{commands}", f"*Flags*\n{flags}"]
+    return text, _render(
+        [
+            SectionBlock(
+                text=MarkdownTextObject(text=_clip(part, MAX_SECTION)), block_id=f"help_{i}"
+            )
+            for i, part in enumerate(sections)
+        ]
     )
-    return notice(text)
 
 
 # ---- Brand consistency: style anchors, recipes, palettes -------------------------------------
