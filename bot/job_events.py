@@ -7,7 +7,7 @@ register hooks here, so the engine never imports Slack and handlers never know w
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +28,26 @@ class JobHooks:
     on_cancelled: Callable[[Job], None] | None = None
 
 
+TERMINAL = ("on_done", "on_failed", "on_cancelled")
+
+
 class JobEvents:
-    def __init__(self) -> None:
+    """Routes a job's events to the hooks of its kind.
+
+    With a ``dispatch`` (the Slack outbox) hooks run there instead of on the calling worker, and
+    progress calls of one job coalesce. ``reported`` is told when a job's final hook succeeded, so
+    results that were made but never shown (a crash in between) can be shown after a restart.
+    """
+
+    def __init__(
+        self,
+        dispatch: Callable[[Callable[[], None], Hashable | None], None] | None = None,
+        reported: Callable[[Job], None] | None = None,
+    ) -> None:
         self._hooks: dict[str, JobHooks] = {}
         self._fallback: JobHooks | None = None
+        self._dispatch = dispatch
+        self._reported = reported
 
     def register(self, kinds: Iterable[str] | None, hooks: JobHooks) -> None:
         """Hooks for these job kinds; ``None`` makes them the fallback for every other kind."""
@@ -44,12 +60,21 @@ class JobEvents:
     def _call(self, job: Job, name: str, *args: Any) -> None:
         hooks = self._hooks.get(job.kind, self._fallback)
         hook = getattr(hooks, name, None) if hooks else None
-        if hook is None:
-            return
-        try:
-            hook(job, *args)
-        except Exception:  # a failed post must not kill the worker or change the job's outcome
-            log.exception("job %s: %s hook failed", job.id, name)
+
+        def call() -> None:
+            try:
+                if hook is not None:
+                    hook(job, *args)
+            except Exception:  # a failed post must not kill a worker or change the job's outcome
+                log.exception("job %s: %s hook failed", job.id, name)
+                return
+            if name in TERMINAL and self._reported is not None:
+                self._reported(job)
+
+        if self._dispatch is None:
+            call()
+        else:
+            self._dispatch(call, ("progress", job.id) if name == "on_progress" else None)
 
     def started(self, job: Job) -> None:
         self._call(job, "on_started")

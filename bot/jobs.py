@@ -39,6 +39,7 @@ class Job:
     created_at: float = 0.0
     started_at: float | None = None
     finished_at: float | None = None
+    reported_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -195,6 +196,18 @@ def request_cancel(store: Store, job_id: int, user_id: str | None) -> Job:
         elif job.status == RUNNING:
             db["jobs"].update(job_id, {"cancel_requested": 1, "cancelled_by": user_id})
     return get_job(store, job_id)
+
+
+def mark_reported(store: Store, job_id: int) -> None:
+    update_job(store, job_id, reported_at=time.time())
+
+
+def unreported_jobs(store: Store, source: str) -> list[Job]:
+    """Finished jobs whose outcome nobody was shown yet, oldest first."""
+    rows = store.db["jobs"].rows_where(
+        "finished_at IS NOT NULL AND reported_at IS NULL AND source = ?", [source], order_by="id"
+    )
+    return [Job.from_row(r) for r in rows]
 
 
 def cancel_requested(store: Store, job_id: int) -> bool:

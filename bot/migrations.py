@@ -159,3 +159,12 @@ def m007_edit_previews(db: Database) -> None:
         pk="asset_id",
         foreign_keys=[("asset_id", "assets", "id")],
     )
+
+
+@migrations()
+def m008_jobs_reported(db: Database) -> None:
+    """When a finished job's outcome was shown to the person who asked. A job that finished but
+    was never shown (the bot stopped in between) is shown at the next start; jobs finished before
+    this column existed count as shown."""
+    db["jobs"].add_column("reported_at", float)
+    db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")

@@ -11,6 +11,8 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.engine import EmbeddedEngine, Engine, Runner
 from bot.job_events import JobEvents
+from bot.jobs import mark_reported
+from bot.outbox import Outbox
 from bot.slack_io import Throttle, make_client
 from bot.store import Store
 from models.presets import Family, get_family
@@ -25,10 +27,18 @@ class Runtime:
     family: Family
     client: WebClient | None
     throttle: Throttle
+    # Slack calls made for workers (None without Slack: the CLI runs hooks in place).
+    outbox: Outbox | None = None
     # Per-variant control handlers by action id (handlers/variant_actions.py fills it).
     variant_handlers: dict[str, Any] = field(default_factory=dict)
     # Queue position last shown on each queued job's status message (job id → position).
     queue_positions: dict[int, int] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Stop the workers (running jobs stay resumable), then post what is still queued."""
+        self.engine.stop()
+        if self.outbox is not None:
+            self.outbox.close()
 
 
 def worker_devices(settings: Settings) -> list[str]:
@@ -54,7 +64,11 @@ def build_runtime(
     family = get_family(settings.models)
     store = Store(settings.db_path)
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
-    events = JobEvents()
+    outbox = Outbox() if with_slack else None
+    events = JobEvents(
+        dispatch=outbox.submit if outbox else None,
+        reported=lambda job: mark_reported(store, job.id),
+    )
     if runner_factory is None:
         from models.runner import ModelRunner
 
@@ -66,5 +80,12 @@ def build_runtime(
     )
     client = make_client(settings) if with_slack else None
     return Runtime(
-        settings, store, events, engine, family, client, Throttle(settings.progress_interval_s)
+        settings,
+        store,
+        events,
+        engine,
+        family,
+        client,
+        Throttle(settings.progress_interval_s),
+        outbox=outbox,
     )

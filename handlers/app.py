@@ -11,7 +11,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import handlers
 from bot.runtime import Runtime
-from handlers.job_messages import resume_held
+from handlers.job_messages import report_unreported, resume_held
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def create_app(runtime: Runtime) -> App:
 
 
 def start_engine(runtime: Runtime) -> None:
+    report_unreported(runtime)
     runtime.engine.start()
     resume_held(runtime)
 
@@ -66,7 +67,7 @@ def serve_http(runtime: Runtime, host: str, port: int) -> None:
     try:
         server.serve_forever()
     finally:
-        runtime.engine.stop()
+        runtime.close()
 
 
 def serve_socket_mode(runtime: Runtime) -> None:
@@ -77,4 +78,4 @@ def serve_socket_mode(runtime: Runtime) -> None:
     try:
         SocketModeHandler(app, runtime.settings.slack_app_token).start()
     finally:
-        runtime.engine.stop()
+        runtime.close()

@@ -97,7 +97,7 @@ def run_draft(
         runtime.engine.wake()
         finished.wait()
     finally:
-        runtime.engine.stop()
+        runtime.close()
     print(file=stderr)
     if "error" in outcome:
         raise CliError(f"job {job.id} failed: {outcome['error']}")

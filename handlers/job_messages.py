@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, jobs
-from bot.assets import asset_path, set_slack_file
+from bot.assets import asset_path, job_assets, set_slack_file
 from bot.job_events import JobHooks
 from bot.jobs import Job
 from bot.runtime import Runtime
@@ -46,6 +46,18 @@ def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
         runtime.queue_positions[job.id] = position
     runtime.engine.wake()
     return job
+
+
+def report_unreported(runtime: Runtime) -> None:
+    """Jobs that finished while nothing could show it (the bot stopped after the work and before
+    the post): show their outcome now, from the saved files and rows."""
+    for job in jobs.unreported_jobs(runtime.store, "slack"):
+        if job.status == jobs.DONE:
+            runtime.events.done(job, job_assets(runtime.store, job.id))
+        elif job.status == jobs.FAILED:
+            runtime.events.failed(job, job.error or "the job failed")
+        else:
+            runtime.events.cancelled(job)
 
 
 def resume_held(runtime: Runtime) -> None:

@@ -37,6 +37,7 @@ class Bot:
     sender: SlackSender
     url: str
     stop: Callable[[], None]
+    stop_http: Callable[[], None]
 
     def root_messages(self, channel: str = "C1") -> list[dict[str, Any]]:
         return [m for m in self.slack.messages(channel, top_level_only=True) if m.get("bot_id")]
@@ -86,12 +87,15 @@ def start_bot(
     url = f"http://127.0.0.1:{server.server_port}/slack/events"
     sender = SlackSender(url, SIGNING_SECRET, imitation=slack)
 
-    def stop() -> None:
+    def stop_http() -> None:
         server.shutdown()
         server.server_close()
-        runtime.engine.stop()
 
-    return Bot(runtime, slack, sender, url, stop)
+    def stop() -> None:
+        stop_http()
+        runtime.close()
+
+    return Bot(runtime, slack, sender, url, stop, stop_http)
 
 
 @pytest.fixture
