@@ -39,6 +39,9 @@ class Settings:
     # Minimum seconds between two progress edits of one message (Slack: ~1/s per message).
     progress_interval_s: float = 1.0
     rate_limit_retries: int = 3
+    # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
+    # composition, high enough for the change to show.
+    iterate_strength: float = 0.6
 
     @property
     def db_path(self) -> Path:
@@ -66,6 +69,7 @@ ENV: dict[str, str] = {
     "DAILIES_FILE_SHARE_TIMEOUT": "file_share_timeout_s",
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
+    "DAILIES_ITERATE_STRENGTH": "iterate_strength",
 }
 
 
@@ -108,6 +112,10 @@ def load_settings(
         if environ.get(var):
             values[name] = _coerce(var, environ[var], type_of[str(kinds[name])])
     settings = Settings(**values)  # type: ignore[arg-type]
+    if not 0.0 < settings.iterate_strength <= 1.0:
+        raise ConfigError(
+            f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
+        )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
     return settings

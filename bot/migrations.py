@@ -73,3 +73,46 @@ def m001_jobs_and_assets(db: Database) -> None:
     db["assets"].create_index(["channel_id", "thread_ts"])
     # Interactions already handled, so a redelivered click or event never acts twice.
     db["deliveries"].create({"key": str, "seen_at": float}, pk="key")
+
+
+@migrations()
+def m002_review(db: Database) -> None:
+    """Votes, where each variants message lives, channel review settings, approved finals."""
+    db["votes"].create(
+        {
+            "id": int,
+            "asset_id": int,
+            "user_id": str,
+            "source": str,  # button or reaction: how the vote was cast
+            "reaction": str,  # the emoji name when cast by reaction
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("asset_id", "assets", "id")],
+        not_null={"asset_id", "user_id", "source", "created_at"},
+    )
+    # One vote per person per variant, however it was cast.
+    db["votes"].create_index(["asset_id", "user_id"], unique=True)
+    # Messages the bot posted for a job (its variants), so votes can update them and reactions
+    # on them can be mapped back to variants.
+    db["posted_messages"].create(
+        {"channel_id": str, "ts": str, "job_id": int, "kind": str, "created_at": float},
+        pk=("channel_id", "ts"),
+        foreign_keys=[("job_id", "jobs", "id")],
+        not_null={"job_id", "kind"},
+    )
+    db["posted_messages"].create_index(["job_id"])
+    db["channel_settings"].create(
+        {
+            "channel_id": str,
+            "approvers": str,  # JSON list of user ids; NULL means anyone may promote
+            "finals_first": int,
+            "updated_by": str,
+            "updated_at": float,
+        },
+        pk="channel_id",
+        defaults={"finals_first": 0},
+    )
+    db["assets"].add_column("approved", int, not_null_default=0)
+    db["assets"].add_column("approved_by", str)
+    db["assets"].add_column("approved_at", float)

@@ -5,9 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import dailies_command, draft, job_controls, variant_actions
+from handlers import (
+    dailies_command,
+    draft,
+    job_controls,
+    promote,
+    replies,
+    variant_actions,
+    votes,
+)
 
 
 def register(app: App, runtime: Runtime) -> None:
-    for module in (variant_actions, draft, job_controls, dailies_command):
+    for module in (variant_actions, draft, job_controls, dailies_command, votes, promote, replies):
         module.register(app, runtime)

@@ -16,6 +16,7 @@ from bot import blocks, jobs
 from bot.assets import asset_path, set_slack_file
 from bot.job_events import JobHooks
 from bot.jobs import Job
+from bot.posted import record_posted
 from bot.runtime import Runtime
 from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
 
@@ -100,7 +101,7 @@ def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> l
 def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
     file_ids = upload_assets(runtime, job, assets)
     text, result_blocks = blocks.variants(job, assets, file_ids)
-    post_referencing_files(
+    posted = post_referencing_files(
         runtime.client,
         channel=job.channel_id,
         thread_ts=job.thread_ts,
@@ -108,6 +109,8 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
         blocks=result_blocks,
         timeout=runtime.settings.file_share_timeout_s,
     )
+    # Remember where the variants are shown: votes edit this message, reactions on it vote.
+    record_posted(runtime.store, job.id, posted["channel"], posted["ts"])
 
 
 def image_job_hooks(runtime: Runtime) -> JobHooks:

@@ -38,7 +38,10 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
             params = parse_parameters(png.text["parameters"])
         assert params.negative_prompt == "text, logo"
     buttons = [
-        e["text"]["text"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]
+        e["text"]["text"]
+        for b in shown["blocks"]
+        if b["block_id"] == "variants_actions"
+        for e in b["elements"]
     ]
     assert buttons == ["Re-roll"]
 
