@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.posted import posted_message
+
 
 def start_draft(bot: Any, text: str, user: str = "U1") -> tuple[dict, dict]:
     """Run /draft and wait for its variants; returns (root message, variants message)."""
@@ -12,7 +14,10 @@ def start_draft(bot: Any, text: str, user: str = "U1") -> tuple[dict, dict]:
     root = bot.slack.wait_for(
         lambda: bot.root_messages()[before] if len(bot.root_messages()) > before else None
     )
-    return root, bot.wait_for_variants("C1", root["ts"])[0]
+    shown = bot.wait_for_variants("C1", root["ts"])[0]
+    # The bot records where it posted right after Slack answers; a person reacts later than that.
+    bot.slack.wait_for(lambda: posted_message(bot.runtime.store, "C1", shown["ts"]))
+    return root, shown
 
 
 def action_id(message: dict, base: str, variant: int) -> str:
