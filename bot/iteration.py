@@ -72,9 +72,12 @@ class Batch:
 
 
 def batches(store: Store, channel_id: str, thread_ts: str) -> list[Batch]:
-    """The thread's draft jobs that made images, oldest first."""
+    """The thread's finished draft jobs, oldest first: what people have seen and can name (a
+    batch still rendering has saved some variants, but nobody has seen them yet)."""
     found = []
     for job in thread_drafts(store, channel_id, thread_ts):
+        if job.status != jobs.DONE:
+            continue
         assets = _assets(store, job.id)
         if assets:
             found.append(Batch(job, assets))

@@ -57,4 +57,4 @@ def draft_job(store: Store, iteration=None, n=2, seed=10, parent=None, init=None
             .last_pk
             for i, s in enumerate(params["seeds"])
         ]
-    return jobs.get_job(store, job.id), ids
+    return jobs.finish_job(store, job.id, jobs.DONE), ids

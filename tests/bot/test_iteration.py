@@ -1,6 +1,6 @@
 import pytest
 
-from bot import votes
+from bot import jobs, votes
 from bot.config import Settings
 from bot.draft_options import OptionsError
 from bot.iteration import (
@@ -77,3 +77,12 @@ def test_record_iteration_numbers_versions(store):
     second = record_iteration(store, settings, TINY, reply="two", **args)
     assert (first.params["iteration"], second.params["iteration"]) == (2, 3)
     assert first.status == "held" and first.user_id == "U2"
+
+
+def test_a_batch_still_rendering_is_not_picked(store):
+    v1, (a1, _) = draft_job(store)
+    v2, _ = draft_job(store, iteration=2, parent=v1.id, init=a1, seed=50)
+    jobs.update_job(store, v2.id, status=jobs.RUNNING)
+    assert current_pick(store, "C1", "1.0", None)["id"] == a1
+    with pytest.raises(OptionsError, match="no v2 with images"):
+        current_pick(store, "C1", "1.0", (2, 1))

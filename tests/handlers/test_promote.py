@@ -17,6 +17,8 @@ def finals(bot, root):
 
 
 def test_only_approvers_may_promote_and_a_refusal_says_who_can(bot):
+    help_text = bot.sender.command("/dailies", "help").json()["text"]
+    assert "/dailies approvers [@a @b | anyone]" in help_text and "`v1#3`" in help_text
     answer = bot.sender.command("/dailies", "approvers").json()
     assert "anyone in this channel can promote" in answer["text"]
     answer = bot.sender.command("/dailies", "approvers <@U2|bea> <@U3>", user_id="U1").json()
