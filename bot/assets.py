@@ -54,7 +54,9 @@ def save_image_asset(
     user_id: str | None,
     channel_id: str | None,
     thread_ts: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Write the PNG and its row; ``extra`` holds columns later features added (lineage)."""
     data = png_bytes(image, parameters)
     digest, relative = write_content_addressed(assets_dir, data, ".png")
     row = {
@@ -79,6 +81,7 @@ def save_image_asset(
         "channel_id": channel_id,
         "thread_ts": thread_ts,
         "created_at": time.time(),
+        **(extra or {}),
     }
     with store.write() as db:
         row["id"] = db["assets"].insert(row).last_pk

@@ -39,6 +39,8 @@ class Settings:
     # Minimum seconds between two progress edits of one message (Slack: ~1/s per message).
     progress_interval_s: float = 1.0
     rate_limit_retries: int = 3
+    # CIEDE2000 distance above which a result's dominant colour is flagged off-palette.
+    palette_delta_e: float = 10.0
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
@@ -69,6 +71,7 @@ ENV: dict[str, str] = {
     "DAILIES_FILE_SHARE_TIMEOUT": "file_share_timeout_s",
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
+    "DAILIES_PALETTE_DELTA_E": "palette_delta_e",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
 }
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
+from bot.palette_job import run_palette_snap
 from bot.promotion import run_final_job
 from bot.store import Store
 from models.request import CancelCheck, ProgressCallback
@@ -22,4 +23,5 @@ Executor = Callable[[Job, Any, Store, Path, ProgressCallback, CancelCheck], list
 EXECUTORS: dict[str, Executor] = {
     "draft": run_generation_job,
     "final": run_final_job,
+    "palette_snap": run_palette_snap,
 }

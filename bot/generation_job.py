@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot import anchors
 from bot.assets import get_asset, job_assets, load_asset_image, save_image_asset
 from bot.jobs import Job
 from bot.png_params import ImageParameters
@@ -47,6 +48,13 @@ def run_generation_job(
         if parent is None:
             raise ValueError(f"the source image (asset {parent_id}) no longer exists")
         init_image = load_asset_image(assets_dir, parent)
+    anchor = anchors.for_job(store, params, job.channel_id, job.thread_ts)
+    anchor_image = None
+    if anchor is not None:
+        anchor_asset = get_asset(store, anchor["asset_id"])
+        if anchor_asset is None:
+            raise ValueError(f"the style anchor {anchor['name']!r} has lost its image")
+        anchor_image = load_asset_image(assets_dir, anchor_asset)
     if todo:
         request = GenerationRequest(
             tier=params["tier"],
@@ -59,6 +67,8 @@ def run_generation_job(
             guidance=params.get("guidance"),
             init_image=init_image,
             strength=params.get("strength") if init_image is not None else None,
+            anchor_image=anchor_image,
+            anchor_scale=anchor["scale"] if anchor is not None else None,
         )
 
         def save(index: int, generated: GeneratedImage) -> None:
@@ -89,6 +99,11 @@ def run_generation_job(
                 user_id=job.user_id,
                 channel_id=job.channel_id,
                 thread_ts=job.thread_ts,
+                extra={
+                    "anchor_id": anchor["id"] if anchor is not None else None,
+                    "anchor_scale": used.anchor_scale,
+                    "recipe_id": params.get("recipe_id"),
+                },
             )
 
         used = runner.describe(request)

@@ -76,7 +76,70 @@ def m001_jobs_and_assets(db: Database) -> None:
 
 
 @migrations()
-def m002_review(db: Database) -> None:
+def m005_brand_consistency(db: Database) -> None:
+    """Style anchors, recipes and channel palettes; assets record the anchor and recipe used."""
+    db["anchors"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "name": str,  # unique per workspace, lower case
+            "asset_id": int,  # the image whose style is followed
+            "channel_id": str,  # where it was locked
+            "thread_ts": str,
+            "scale": float,  # IP-Adapter scale, 0-1
+            "created_by": str,
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("asset_id", "assets", "id")],
+        not_null={"name", "asset_id", "scale"},
+    )
+    db["anchors"].create_index(["team_id", "name"], unique=True)
+    # Which anchor a scope follows: a channel (thread_ts "") or a thread (beats its channel).
+    # anchor_id NULL on a thread: that thread follows no anchor, whatever its channel says.
+    db["anchor_scopes"].create(
+        {"channel_id": str, "thread_ts": str, "anchor_id": int, "set_by": str, "set_at": float},
+        pk=("channel_id", "thread_ts"),
+        foreign_keys=[("anchor_id", "anchors", "id")],
+    )
+    db["recipes"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "name": str,  # unique per workspace, lower case
+            "channel_id": str,  # where it was made
+            "created_by": str,
+            "template": str,  # the prompt with {slots}
+            "negative_prompt": str,
+            "aspect": str,
+            "tier": str,
+            "steps": int,
+            "anchor_id": int,
+            "seed": int,  # NULL: a random seed each run
+            "source_asset_id": int,
+            "created_at": float,
+            "deleted_at": float,  # kept, not removed: assets made from it still point at it
+        },
+        pk="id",
+        foreign_keys=[("anchor_id", "anchors", "id"), ("source_asset_id", "assets", "id")],
+        not_null={"name", "template", "tier"},
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_recipes_live_name ON recipes (team_id, name) "
+        "WHERE deleted_at IS NULL"
+    )
+    db["palettes"].create(
+        {"channel_id": str, "team_id": str, "colors": str, "set_by": str, "set_at": float},
+        pk="channel_id",
+        not_null={"colors"},
+    )
+    db["assets"].add_column("anchor_id", int, fk="anchors", fk_col="id")
+    db["assets"].add_column("anchor_scale", float)
+    db["assets"].add_column("recipe_id", int, fk="recipes", fk_col="id")
+
+
+@migrations()
+def m003_review(db: Database) -> None:
     """Votes, where each variants message lives, channel review settings, approved finals."""
     db["votes"].create(
         {
@@ -96,7 +159,16 @@ def m002_review(db: Database) -> None:
     # Messages the bot posted for a job (its variants), so votes can update them and reactions
     # on them can be mapped back to variants.
     db["posted_messages"].create(
-        {"channel_id": str, "ts": str, "job_id": int, "kind": str, "created_at": float},
+        {
+            "channel_id": str,
+            "ts": str,
+            "job_id": int,
+            "kind": str,
+            # JSON: the lines features added under the results when posted (palette, anchor…),
+            # kept so a re-render for votes shows them unchanged without recomputing them.
+            "extra_blocks": str,
+            "created_at": float,
+        },
         pk=("channel_id", "ts"),
         foreign_keys=[("job_id", "jobs", "id")],
         not_null={"job_id", "kind"},

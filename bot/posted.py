@@ -3,8 +3,11 @@ to the job's variants. Slack's upload and post responses are the only place the 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+
+from slack_sdk.models.blocks import Block
 
 from bot.store import Store
 
@@ -12,8 +15,15 @@ VARIANTS = "variants"
 
 
 def record_posted(
-    store: Store, job_id: int, channel_id: str, ts: str, kind: str = VARIANTS
+    store: Store,
+    job_id: int,
+    channel_id: str,
+    ts: str,
+    kind: str = VARIANTS,
+    extra: list[Any] | None = None,
 ) -> None:
+    """``extra``: blocks (Block objects or dicts) shown with the results, kept for re-renders."""
+    extra_dicts = [b.to_dict() if isinstance(b, Block) else b for b in extra or []]
     with store.write() as db:
         db["posted_messages"].upsert(
             {
@@ -21,10 +31,16 @@ def record_posted(
                 "ts": ts,
                 "job_id": job_id,
                 "kind": kind,
+                "extra_blocks": json.dumps(extra_dicts),
                 "created_at": time.time(),
             },
             pk=("channel_id", "ts"),
         )
+
+
+def extra_blocks(message: dict[str, Any]) -> list[Block]:
+    """The extra blocks recorded with a posted message, ready to lay out again."""
+    return [b for b in Block.parse_all(json.loads(message.get("extra_blocks") or "[]")) if b]
 
 
 def posted_message(store: Store, channel_id: str, ts: str) -> dict[str, Any] | None:

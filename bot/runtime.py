@@ -27,6 +27,8 @@ class Runtime:
     throttle: Throttle
     # Per-variant control handlers by action id (handlers/variant_actions.py fills it).
     variant_handlers: dict[str, Any] = field(default_factory=dict)
+    # Queue position last shown on each queued job's status message (job id → position).
+    queue_positions: dict[int, int] = field(default_factory=dict)
 
 
 def worker_devices(settings: Settings) -> list[str]:

@@ -6,10 +6,13 @@ from slack_bolt import App
 
 from bot.runtime import Runtime
 from handlers import (
+    anchors,
     dailies_command,
     draft,
     job_controls,
+    palette,
     promote,
+    recipes,
     replies,
     variant_actions,
     votes,
@@ -17,5 +20,16 @@ from handlers import (
 
 
 def register(app: App, runtime: Runtime) -> None:
-    for module in (variant_actions, draft, job_controls, dailies_command, votes, promote, replies):
+    for module in (
+        variant_actions,
+        draft,
+        job_controls,
+        dailies_command,
+        anchors,
+        recipes,
+        palette,
+        votes,
+        promote,
+        replies,
+    ):
         module.register(app, runtime)

@@ -12,7 +12,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import blocks, jobs
-from bot.draft_options import OptionsError, parse_draft_text
+from bot.brand_draft import prepare_draft
+from bot.draft_options import OptionsError
 from bot.job_params import draft_params
 from bot.jobs import Job
 from bot.runtime import Runtime
@@ -22,11 +23,17 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def record_draft(
-    runtime: Runtime, text: str, user_id: str, channel_id: str, thread_ts: str | None
+    runtime: Runtime,
+    text: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+    team_id: str | None = None,
 ) -> Job:
     """Validate and record a draft job (held); raises OptionsError with a message for the person."""
-    options, _ = parse_draft_text(text)
-    params = draft_params(options, runtime.settings, runtime.family)
+    brand = prepare_draft(runtime.store, team_id, text, frozenset({"anchor", "recipe"}))
+    params = draft_params(brand.options, runtime.settings, runtime.family, tier=brand.tier)
+    params.update(brand.params)
     return jobs.create_job(
         runtime.store,
         "draft",
@@ -49,7 +56,9 @@ def register(app: App, runtime: Runtime) -> None:
             ack(text=message_text, blocks=message_blocks)
             return
         try:
-            job = record_draft(runtime, text, body["user_id"], body["channel_id"], None)
+            job = record_draft(
+                runtime, text, body["user_id"], body["channel_id"], None, body.get("team_id")
+            )
         except OptionsError as exc:
             message_text, message_blocks = blocks.error_with_usage(str(exc))
             ack(text=message_text, blocks=message_blocks)
@@ -66,7 +75,9 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             if not text:
                 raise OptionsError("Tell me what to draw after the mention.")
-            job = record_draft(runtime, text, event["user"], event["channel"], thread_ts)
+            job = record_draft(
+                runtime, text, event["user"], event["channel"], thread_ts, body.get("team_id")
+            )
         except OptionsError as exc:
             message_text, message_blocks = blocks.error_with_usage(str(exc))
             client.chat_postEphemeral(

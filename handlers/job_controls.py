@@ -53,18 +53,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
-        again = jobs.create_job(
-            runtime.store,
-            job.kind,
-            job.params,
-            user_id=body["user"]["id"],
-            channel_id=job.channel_id,
-            thread_ts=job.thread_ts,
-            parent_job_id=job.id,
-            attempt=job.attempt + 1,
-            held=True,
-            priority=job.priority,
-        )
+        again = follow_up(runtime, job, body["user"]["id"], job.params, attempt=job.attempt + 1)
         announce(runtime, again, job.thread_ts)
 
     @app.action(blocks.REROLL)
@@ -72,15 +61,23 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
-        again = jobs.create_job(
-            runtime.store,
-            job.kind,
-            reroll_params(job.params),
-            user_id=body["user"]["id"],
-            channel_id=job.channel_id,
-            thread_ts=job.thread_ts,
-            parent_job_id=job.id,
-            held=True,
-            priority=job.priority,
-        )
+        again = follow_up(runtime, job, body["user"]["id"], reroll_params(job.params))
         announce(runtime, again, job.thread_ts)
+
+
+def follow_up(
+    runtime: Runtime, job: jobs.Job, user_id: str, params: dict[str, Any], attempt: int = 1
+) -> jobs.Job:
+    """A new held job of the same kind in the same thread, remembering the job it came from."""
+    return jobs.create_job(
+        runtime.store,
+        job.kind,
+        params,
+        user_id=user_id,
+        channel_id=job.channel_id,
+        thread_ts=job.thread_ts,
+        parent_job_id=job.id,
+        attempt=attempt,
+        held=True,
+        priority=job.priority,
+    )

@@ -8,6 +8,7 @@ progress edits are throttled, and results are uploaded, waited on and shown with
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,12 @@ from bot.runtime import Runtime
 from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
 
 log = logging.getLogger(__name__)
+
+# Lines features add under a job's results (style anchor, palette…): name → fn(runtime, job,
+# assets) returning Block Kit blocks. A failing one is logged and left out, never blocks results.
+RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any]]] = {}
+# Job kinds whose results have no Re-roll (new seeds would change nothing).
+NOT_REROLLABLE: set[str] = set()
 
 
 def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
@@ -37,6 +44,7 @@ def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
     position = jobs.queue_position(runtime.store, job.id)
     if position and (position > 1 or jobs.running_count(runtime.store)):
         update_status(runtime, job, position=position)
+        runtime.queue_positions[job.id] = position
     runtime.engine.wake()
     return job
 
@@ -53,6 +61,26 @@ def resume_held(runtime: Runtime) -> None:
                 jobs.FAILED,
                 f"could not post to Slack: {exc.response['error']}",
             )
+
+
+QUEUE_REFRESH_LIMIT = 10
+
+
+def refresh_queue_positions(runtime: Runtime) -> None:
+    """A job started, so everyone behind it moved up: edit the queued status messages whose
+    position changed (the first few only — chat.update is rate limited)."""
+    shown = runtime.queue_positions
+    for position, job_id in enumerate(jobs.queue_order(runtime.store)[:QUEUE_REFRESH_LIMIT], 1):
+        if shown.get(job_id) == position:
+            continue
+        job = jobs.get_job(runtime.store, job_id)
+        if job.source != "slack":
+            continue
+        try:
+            update_status(runtime, job, position=position)
+            shown[job_id] = position
+        except SlackApiError:
+            log.warning("could not refresh the queue position of job %s", job_id)
 
 
 def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
@@ -100,7 +128,15 @@ def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> l
 
 def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
     file_ids = upload_assets(runtime, job, assets)
-    text, result_blocks = blocks.variants(job, assets, file_ids)
+    extra: list[Any] = []
+    for name, build in RESULT_EXTRAS.items():
+        try:
+            extra.extend(build(runtime, job, assets))
+        except Exception:
+            log.exception("job %s: result lines %r failed", job.id, name)
+    text, result_blocks = blocks.variants(
+        job, assets, file_ids, extra=extra, rerollable=job.kind not in NOT_REROLLABLE
+    )
     posted = post_referencing_files(
         runtime.client,
         channel=job.channel_id,
@@ -109,8 +145,9 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
         blocks=result_blocks,
         timeout=runtime.settings.file_share_timeout_s,
     )
-    # Remember where the variants are shown: votes edit this message, reactions on it vote.
-    record_posted(runtime.store, job.id, posted["channel"], posted["ts"])
+    # Remember where the variants are shown, with the lines features added then: votes re-render
+    # this message, reactions on it vote.
+    record_posted(runtime.store, job.id, posted["channel"], posted["ts"], extra=extra)
 
 
 def image_job_hooks(runtime: Runtime) -> JobHooks:
@@ -118,7 +155,9 @@ def image_job_hooks(runtime: Runtime) -> JobHooks:
 
     def on_started(job: Job) -> None:
         runtime.throttle.allow(job.message_ts or "", force=True)
+        runtime.queue_positions.pop(job.id, None)
         update_status(runtime, job)
+        refresh_queue_positions(runtime)
 
     def on_progress(job: Job, done: int, total: int) -> None:
         if runtime.throttle.allow(job.message_ts or ""):

@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from bot import blocks, jobs, votes
 from bot.assets import job_assets
 from bot.coalesce import Coalescer
-from bot.posted import VARIANTS, job_messages, posted_message, record_posted
+from bot.posted import VARIANTS, extra_blocks, job_messages, posted_message, record_posted
 from bot.runtime import Runtime
+from handlers.job_messages import NOT_REROLLABLE
 from handlers.variant_actions import on_variant_action
 
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -53,21 +54,27 @@ class TallyBoard:
     def changed(self, job_id: int) -> None:
         for message in job_messages(self.runtime.store, job_id, VARIANTS):
             channel, ts = message["channel_id"], message["ts"]
-            self.coalescer.request(
-                f"{channel}:{ts}", lambda c=channel, t=ts: self._render(job_id, c, t)
-            )
+            self.coalescer.request(f"{channel}:{ts}", lambda m=message: self._render(m))
 
-    def _render(self, job_id: int, channel: str, ts: str) -> None:
+    def _render(self, message: dict[str, Any]) -> None:
+        """The variants message as first posted (same extra lines), with the current tally."""
         store = self.runtime.store
-        job = jobs.get_job(store, job_id)
-        assets = job_assets(store, job_id)
+        job = jobs.get_job(store, message["job_id"])
+        assets = job_assets(store, job.id)
         file_ids = [a["slack_file_id"] for a in assets]
         if not all(file_ids):
             return
         text, message_blocks = blocks.variants(
-            job, assets, file_ids, notes=votes.vote_notes(store, assets)
+            job,
+            assets,
+            file_ids,
+            extra=extra_blocks(message),
+            rerollable=job.kind not in NOT_REROLLABLE,
+            notes=votes.vote_notes(store, assets),
         )
-        self.runtime.client.chat_update(channel=channel, ts=ts, text=text, blocks=message_blocks)
+        self.runtime.client.chat_update(
+            channel=message["channel_id"], ts=message["ts"], text=text, blocks=message_blocks
+        )
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -18,6 +18,11 @@ ProgressCallback = Callable[[int, int, int], None]
 CancelCheck = Callable[[], bool]
 
 
+# IP-Adapter scale of a style anchor when none is given: ~0.4-0.7 keeps the style without
+# copying the content.
+DEFAULT_ANCHOR_SCALE = 0.6
+
+
 class GenerationCancelled(Exception):
     """Raised inside a generation when its CancelCheck says stop."""
 
@@ -42,6 +47,10 @@ class GenerationRequest:
     guidance: float | None = None  # None: the tier's default
     init_image: Image.Image | None = field(default=None, compare=False)
     strength: float | None = None
+    # Style anchor: the family's IP-Adapter conditions every image on this picture at
+    # `anchor_scale` (0-1; None: DEFAULT_ANCHOR_SCALE).
+    anchor_image: Image.Image | None = field(default=None, compare=False)
+    anchor_scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,3 +70,4 @@ class GenerationResult:
     guidance: float
     strength: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    anchor_scale: float | None = None  # None: no style anchor

@@ -27,6 +27,7 @@ from models.request import (
     ProgressCallback,
 )
 from models.sdxl import load_sdxl_pipelines
+from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
@@ -85,6 +86,7 @@ class ModelRunner:
         self._text2image: dict[str, DiffusionPipeline] | None = None
         self._image2image: dict[str, DiffusionPipeline] = {}
         self.load_seconds: float | None = None
+        self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
 
     @property
     def loaded(self) -> bool:
@@ -132,6 +134,7 @@ class ModelRunner:
             steps=steps,
             guidance=guidance,
             strength=strength,
+            anchor_scale=anchor_scale(request.anchor_image, request.anchor_scale),
         )
 
     def generate(
@@ -152,6 +155,7 @@ class ModelRunner:
         started = time.perf_counter()
         tier = self.family.tier(request.tier)
         steps, guidance, strength = _resolve(request, tier)
+        style_scale = anchor_scale(request.anchor_image, request.anchor_scale)
         with self._lock:
             load_s = self.warm()
             pipe = self.pipeline(tier.name, image_to_image=request.init_image is not None)
@@ -168,6 +172,7 @@ class ModelRunner:
                 call["strength"] = strength
             else:
                 call["width"], call["height"] = request.width, request.height
+            call.update(self._style.prepare(pipe, request.anchor_image, style_scale))
 
             timings = {"load_s": load_s}
             images: list[GeneratedImage] = []
@@ -197,6 +202,7 @@ class ModelRunner:
             guidance=guidance,
             strength=strength,
             timings=timings,
+            anchor_scale=style_scale,
         )
 
 

@@ -66,17 +66,17 @@ def start_bot(
     runner_factory: Callable[[str], Any],
     **settings_changes: Any,
 ) -> Bot:
-    settings = Settings(
-        home=tmp_path / "home",
-        models="tiny",
-        slack_bot_token=slack.bot_token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.base_url,
-        file_share_timeout_s=10.0,
-        progress_interval_s=0.2,
-        rate_limit_retries=3,
-        **settings_changes,
-    )
+    values: dict[str, Any] = {
+        "home": tmp_path / "home",
+        "models": "tiny",
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.base_url,
+        "file_share_timeout_s": 10.0,
+        "progress_interval_s": 0.2,
+        "rate_limit_retries": 3,
+    }
+    settings = Settings(**{**values, **settings_changes})
     runtime = build_runtime(settings, runner_factory=runner_factory, devices=["cpu"])
     app = create_app(runtime)
     start_engine(runtime)

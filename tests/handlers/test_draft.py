@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 
 from PIL import Image
 
 from bot import jobs
 from bot.png_params import parse_parameters
+from tests.handlers.conftest import start_bot
 
 
 def image_blocks(message):
@@ -60,12 +62,37 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
     assert {a["slack_file_id"] for a in assets} == set(file_ids)
 
 
-def test_progress_is_shown_on_the_root_message(bot):
-    bot.sender.command("/draft", "a lighthouse at dusk --n 2 --steps 8")
-    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
-    bot.wait_for_variants("C1", root["ts"])
-    history = bot.slack.message("C1", root["ts"])["history"]
-    assert any("Rendering" in str(v.get("blocks")) for v in history)
+class SlowSteps:
+    """The tiny model with each step taking 50 ms, like a real model on a GPU."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def describe(self, request):
+        return self.inner.describe(request)
+
+    def generate(self, request, progress=None, cancelled=None, **kwargs):
+        def slow(image, step, total):
+            time.sleep(0.05)
+            progress(image, step, total)
+
+        return self.inner.generate(request, progress=slow, cancelled=cancelled, **kwargs)
+
+
+def test_progress_is_shown_on_the_root_message_at_most_every_interval(tmp_path, slack, tiny_runner):
+    bot = start_bot(tmp_path, slack, lambda device: SlowSteps(tiny_runner), progress_interval_s=0.2)
+    try:
+        bot.sender.command("/draft", "a lighthouse at dusk --n 2 --steps 8")
+        root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+        bot.wait_for_variants("C1", root["ts"])
+        history = bot.slack.message("C1", root["ts"])["history"]
+        steps = [
+            str(v.get("blocks")) for v in history if "Rendering · step" in str(v.get("blocks"))
+        ]
+        assert steps and any("of 16" in s for s in steps)
+        assert len(steps) <= 5, "16 steps × 50 ms with a 0.2 s interval: about four edits"
+    finally:
+        bot.stop()
 
 
 def test_bad_flag_gets_an_ephemeral_error_and_queues_nothing(bot):
@@ -143,3 +170,22 @@ def test_dailies_help_lists_commands_and_flags(bot):
         )
     body = bot.sender.command("/dailies", "frobnicate").json()
     assert "Unknown command `/dailies frobnicate`" in body["text"]
+
+
+def test_rate_limited_posts_are_retried_not_lost(tmp_path, tiny_runner):
+    from tests.slack_imitation import SlackImitation
+
+    with SlackImitation(file_share_delay=0.2, post_rate_limit_per_sec=1.0) as limited:
+        bot = start_bot(tmp_path, limited, lambda device: tiny_runner)
+        try:
+            for prompt in ("one --n 1", "two --n 1"):
+                bot.sender.command("/draft", prompt)
+            roots = limited.wait_for(
+                lambda: bot.root_messages() if len(bot.root_messages()) == 2 else None
+            )
+            for root in roots:
+                bot.wait_for_variants("C1", root["ts"], timeout=60)
+            refused = [o for o in limited.outcomes if o.get("status") == 429]
+            assert refused, "the imitation refused some posts with 429"
+        finally:
+            bot.stop()

@@ -137,3 +137,27 @@ def test_restart_resumes_running_and_queued_jobs(tmp_path, slack, tiny_runner):
         assert {jobs.get_job(second_bot.runtime.store, i).status for i in (1, 2)} == {jobs.DONE}
     finally:
         second_bot.stop()
+
+
+def test_queue_positions_count_down_as_jobs_start(tmp_path, slack, tiny_runner):
+    gate = threading.Event()
+    runner = GatedRunner(tiny_runner, gate)
+    bot = start_bot(tmp_path, slack, lambda device: runner)
+    try:
+        bot.sender.command("/draft", "first --n 1", user_id="U1")
+        assert runner.started.wait(10)
+        bot.sender.command("/draft", "second --n 1", user_id="U2")
+        bot.sender.command("/draft", "third --n 1", user_id="U3")
+        third = root_of(bot, 2)
+        bot.slack.wait_for(
+            lambda: "position 2" in str(bot.slack.message("C1", third["ts"])["blocks"])
+        )
+        runner.started.clear()
+        gate.set()
+        for index in range(3):
+            bot.wait_for_variants("C1", root_of(bot, index)["ts"])
+        history = [str(v.get("blocks")) for v in bot.slack.message("C1", third["ts"])["history"]]
+        assert any("position 1" in blocks for blocks in history), "third moved up to position 1"
+    finally:
+        gate.set()
+        bot.stop()

@@ -1,0 +1,43 @@
+"""What /draft's brand flags mean: ``--recipe NAME slot="…"`` and ``--anchor NAME|none``.
+
+Kept out of the draft handler so that @mentions, replies and the CLI can share it: the text is
+expanded (recipe), parsed with the extra flags, and the recipe's settings fill what the person
+did not type. The returned params go into the job; the anchor itself is resolved when it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import anchors, recipes
+from bot.draft_options import DraftOptions, parse_draft_text
+from bot.store import Store
+
+BRAND_FLAGS = frozenset({"anchor", "recipe"})
+
+
+@dataclass(frozen=True)
+class BrandedDraft:
+    options: DraftOptions
+    tier: str = "draft"
+    params: dict[str, Any] = field(default_factory=dict)  # extra job params
+
+
+def prepare_draft(
+    store: Store, team_id: str | None, text: str, extra_flags: frozenset[str] = BRAND_FLAGS
+) -> BrandedDraft:
+    """Raises OptionsError (RecipeError, AnchorError) with a message for the person."""
+    text, recipe, given = recipes.expand(store, team_id, text)
+    options, extras = parse_draft_text(text, extra_flags)
+    params: dict[str, Any] = {}
+    tier = "draft"
+    if recipe is not None:
+        options = recipes.apply_defaults(options, recipe, given)
+        tier = recipe["tier"]
+        params["recipe_id"] = recipe["id"]
+        if recipe.get("anchor_id"):
+            params["anchor"] = recipe["anchor_id"]
+    if "anchor" in extras:
+        params["anchor"] = anchors.resolve_flag(store, team_id, extras["anchor"])
+    return BrandedDraft(options, tier, params)

@@ -1,0 +1,193 @@
+"""Recipes: a prompt template with ``{slots}`` plus the settings that make a team's look.
+
+``/draft --recipe NAME product="red sneaker"`` fills the slots and takes the recipe's negative
+prompt, aspect, tier, steps, anchor and seed, unless the command's own flags say otherwise.
+Recipes belong to a workspace (anyone there can run them) and remember the channel that made
+them. Deleting one keeps its row, so assets made from it still say where they came from.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from typing import Any
+
+from bot.anchors import check_name
+from bot.draft_options import (
+    MAX_PROMPT_CHARS,
+    MAX_SEED,
+    DraftOptions,
+    OptionsError,
+    parse_aspect,
+    split_flags,
+)
+from bot.store import Store
+
+Row = dict[str, Any]
+_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# name="value", with the quotes Slack clients may have curled, or name=word.
+_VALUE = re.compile(
+    r"""([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+))"""
+)
+
+
+class RecipeError(OptionsError):
+    """Bad recipe input; the message is meant for the person who typed it."""
+
+
+def slots(template: str) -> list[str]:
+    """Slot names in order of first appearance."""
+    return list(dict.fromkeys(_SLOT.findall(template)))
+
+
+def check_template(template: str) -> str:
+    template = template.strip()
+    if not template:
+        raise RecipeError("The template is empty: write the prompt, with slots like {product}.")
+    if len(template) > MAX_PROMPT_CHARS:
+        raise RecipeError(f"The template is {len(template)} characters; the limit is 2000.")
+    stray = _SLOT.sub("", template)
+    if "{" in stray or "}" in stray:
+        raise RecipeError(
+            "Slots are written as a name in braces, like {product} or {setting}; the template "
+            "has a brace that is not one."
+        )
+    return template
+
+
+def usage(recipe: Row) -> str:
+    names = slots(recipe["template"])
+    values = " ".join(f'{name}="…"' for name in names)
+    return f"/draft --recipe {recipe['name']}" + (f" {values}" if values else "")
+
+
+def fill(recipe: Row, values: dict[str, str]) -> str:
+    """The template with every slot filled; missing or unknown slots are a RecipeError."""
+    names = slots(recipe["template"])
+    missing = [n for n in names if not values.get(n, "").strip()]
+    unknown = [n for n in values if n not in names]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append("needs " + ", ".join(f"`{{{n}}}`" for n in missing))
+        if unknown:
+            has = ", ".join(f"`{{{n}}}`" for n in names) or "no slots"
+            problems.append(
+                "has no slot " + ", ".join(f"`{{{n}}}`" for n in unknown) + f" (it has {has})"
+            )
+        raise RecipeError(
+            f"Recipe `{recipe['name']}` {' and '.join(problems)}.\n"
+            f"Template: “{recipe['template']}”\nTry: `{usage(recipe)}`"
+        )
+    return _SLOT.sub(lambda m: values[m.group(1)].strip(), recipe["template"])
+
+
+def parse_slot_values(text: str) -> tuple[dict[str, str], str]:
+    """``product="red sneaker" setting=beach`` → values, and whatever text was not a value."""
+    values: dict[str, str] = {}
+    for match in _VALUE.finditer(text):
+        name = match.group(1)
+        if name in values:
+            raise RecipeError(f"The slot `{name}` is given twice.")
+        values[name] = next(g for g in match.groups()[1:] if g is not None)
+    return values, _VALUE.sub(" ", text).strip()
+
+
+def get(store: Store, team_id: str | None, name: str) -> Row | None:
+    rows = list(
+        store.db["recipes"].rows_where(
+            "team_id IS ? AND name = ? AND deleted_at IS NULL", [team_id, name.strip().lower()]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def for_team(store: Store, team_id: str | None) -> list[Row]:
+    return list(
+        store.db["recipes"].rows_where(
+            "team_id IS ? AND deleted_at IS NULL", [team_id], order_by="name"
+        )
+    )
+
+
+def known_names(store: Store, team_id: str | None) -> str:
+    return ", ".join(f"`{r['name']}`" for r in for_team(store, team_id)) or "none yet"
+
+
+def check_recipe_name(store: Store, team_id: str | None, raw: str) -> str:
+    name = check_name(raw, "recipe")
+    if get(store, team_id, name) is not None:
+        raise RecipeError(f"A recipe called `{name}` already exists; pick another name.")
+    return name
+
+
+def save(store: Store, row: Row) -> Row:
+    """Insert a checked recipe row (see handlers/recipes.py for the checks a modal makes)."""
+    with store.write() as db:
+        if get(store, row.get("team_id"), row["name"]) is not None:
+            raise RecipeError(f"A recipe called `{row['name']}` already exists.")
+        row = {**row, "created_at": time.time()}
+        row["id"] = db["recipes"].insert(row).last_pk
+    return row
+
+
+def may_manage_recipe(store: Store, recipe: Row, user_id: str) -> bool:
+    """Who may delete (or later edit) a recipe: the person who saved it.
+
+    The one place to widen this, e.g. to a channel's approvers once channels have them.
+    """
+    return recipe.get("created_by") == user_id
+
+
+def delete(store: Store, recipe: Row) -> None:
+    with store.write() as db:
+        db["recipes"].update(recipe["id"], {"deleted_at": time.time()})
+
+
+def expand(store: Store, team_id: str | None, text: str) -> tuple[str, Row | None, set[str]]:
+    """A ``--recipe`` command as the plain draft text it stands for.
+
+    Returns (text for parse_draft_text, the recipe or None, the flags the person typed). The
+    recipe's prompt comes first, then the person's own flags, which therefore win.
+    """
+    prompt, pairs = split_flags(text)
+    given = [value for flag, value in pairs if flag == "recipe"]
+    if not given:
+        return text, None, set()
+    if len(given) > 1:
+        raise RecipeError("`--recipe` is given twice.")
+    name, _, rest = given[0].strip().partition(" ")
+    if not name:
+        raise RecipeError(
+            f"`--recipe` needs a recipe name. Known recipes: {known_names(store, team_id)}."
+        )
+    recipe = get(store, team_id, name)
+    if recipe is None:
+        raise RecipeError(
+            f"There is no recipe called `{name.lower()}`. "
+            f"Known recipes: {known_names(store, team_id)}."
+        )
+    values, leftover = parse_slot_values(f"{prompt} {rest}")
+    if leftover:
+        raise RecipeError(
+            f"With `--recipe` the prompt comes from the recipe; give slot values as "
+            f'name="value". I could not read `{leftover}`.\nTry: `{usage(recipe)}`'
+        )
+    filled = fill(recipe, values)
+    others = " ".join(f"--{flag} {value}" for flag, value in pairs if flag != "recipe")
+    return f"{filled} {others}".strip(), recipe, {flag for flag, _ in pairs}
+
+
+def apply_defaults(options: DraftOptions, recipe: Row, given: set[str]) -> DraftOptions:
+    """The recipe's settings, wherever the person did not type a flag of their own."""
+    changes: dict[str, Any] = {}
+    if "no" not in given and recipe.get("negative_prompt"):
+        changes["negative_prompt"] = recipe["negative_prompt"]
+    if not given & {"ar", "aspect"} and recipe.get("aspect"):
+        changes["aspect"] = parse_aspect(recipe["aspect"])
+    if "steps" not in given and recipe.get("steps"):
+        changes["steps"] = recipe["steps"]
+    if "seed" not in given and recipe.get("seed") is not None:
+        changes["seed"] = int(recipe["seed"]) % (MAX_SEED + 1)
+    return replace(options, **changes)

@@ -1,0 +1,252 @@
+"""Style anchors in Slack: Lock style / Unlock style on variants, ``/dailies anchor …``, and
+the anchor line under results.
+
+Slash commands cannot run in threads, so ``/dailies anchor channel|name|scale`` act on the
+anchor the person locked most recently in that channel (or the channel's anchor), and thread
+scope is set from the variant itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import anchors, blocks
+from bot.assets import get_asset
+from bot.jobs import Job
+from bot.runtime import Runtime
+from handlers.dailies_command import SUBCOMMANDS
+from handlers.job_controls import first_click
+from handlers.job_messages import RESULT_EXTRAS
+from handlers.variant_actions import on_variant_action
+
+ANCHOR_USAGE = (
+    "`/dailies anchor list` · `channel` (your last lock here becomes the channel's anchor) · "
+    "`use NAME` · `name NEW-NAME` · `scale 0.4 [NAME]` · `clear`"
+)
+
+blocks.COMMANDS.extend(
+    [
+        ("/dailies anchor list", "style anchors, and which one this channel follows"),
+        ("/dailies anchor use NAME | clear", "set or stop the channel's style anchor"),
+        ("/dailies anchor channel", "make the style you just locked the channel's anchor"),
+        ("/dailies anchor name NAME | scale 0–1", "rename your latest anchor / set its strength"),
+    ]
+)
+
+
+def is_image(asset: dict[str, Any]) -> bool:
+    return (asset.get("media_type") or "image/png").startswith("image/")
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    return (body.get("team") or {}).get("id") or body.get("team_id") or body["user"].get("team_id")
+
+
+def _ephemeral(respond: Respond, message: blocks.Message) -> None:
+    text, message_blocks = message
+    respond(response_type="ephemeral", replace_original=False, text=text, blocks=message_blocks)
+
+
+def lock_style(
+    runtime: Runtime, body: dict[str, Any], asset: dict[str, Any], respond: Respond, client: Any
+) -> None:
+    user = body["user"]["id"]
+    anchor = anchors.lock(runtime.store, asset, _team(body), user)
+    _ephemeral(respond, blocks.anchor_locked(anchor, asset["channel_id"]))
+    client.chat_postMessage(
+        channel=asset["channel_id"],
+        thread_ts=asset["thread_ts"],
+        text=f":lock: <@{user}> locked this thread's style to variant #{asset['variant']} "
+        f"(anchor `{anchor['name']}`): new drafts here follow it.",
+    )
+
+
+def unlock_style(
+    runtime: Runtime, body: dict[str, Any], asset: dict[str, Any], respond: Respond, client: Any
+) -> None:
+    user = body["user"]["id"]
+    current, scope = anchors.active(runtime.store, asset["channel_id"], asset["thread_ts"])
+    if current is None:
+        _ephemeral(respond, blocks.notice("This thread follows no style anchor already."))
+        return
+    anchors.follow(runtime.store, asset["channel_id"], asset["thread_ts"], None, user)
+    also = " (the channel's anchor no longer applies in this thread)" if scope == "channel" else ""
+    client.chat_postMessage(
+        channel=asset["channel_id"],
+        thread_ts=asset["thread_ts"],
+        text=f":unlock: <@{user}> unlocked this thread's style: new drafts here follow no "
+        f"anchor{also}.",
+    )
+
+
+def _describe(runtime: Runtime, anchor: dict[str, Any], channel_id: str) -> str:
+    here = anchors.channel_anchor(runtime.store, channel_id)
+    mark = " · *this channel's anchor*" if here and here["id"] == anchor["id"] else ""
+    return (
+        f"• `{anchor['name']}` · scale {anchor['scale']:g} · locked by <@{anchor['created_by']}>"
+        f" in <#{anchor['channel_id']}>{mark}"
+    )
+
+
+def _target(
+    runtime: Runtime, team_id: str | None, channel_id: str, user_id: str, name: str | None
+) -> dict[str, Any]:
+    """The anchor ``scale`` changes: the named one, else the channel's, else your last lock."""
+    if name:
+        anchor = anchors.by_name(runtime.store, team_id, name)
+        if anchor is None:
+            raise anchors.AnchorError(f"There is no anchor called `{name.lower()}`.")
+        return anchor
+    anchor = anchors.channel_anchor(runtime.store, channel_id) or anchors.latest_locked_by(
+        runtime.store, channel_id, user_id
+    )
+    if anchor is None:
+        raise anchors.AnchorError(
+            "No anchor to change here: lock a variant's style first (More… → Lock style)."
+        )
+    return anchor
+
+
+def anchor_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> blocks.Message:
+    store, channel, user = runtime.store, body["channel_id"], body["user_id"]
+    team = body.get("team_id")
+    verb, _, rest = arguments.strip().partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    try:
+        if verb in ("", "list"):
+            listed = anchors.for_team(store, team)
+            if not listed:
+                return blocks.notice(
+                    "No style anchors yet. Lock one from any variant: More… → *Lock style*."
+                )
+            here = anchors.channel_anchor(store, channel)
+            active = (
+                f"This channel follows `{here['name']}`."
+                if here
+                else ("This channel follows no anchor (threads may have their own).")
+            )
+            lines = [_describe(runtime, a, channel) for a in listed]
+            return blocks.notice("*Style anchors*\n" + "\n".join(lines) + f"\n{active}")
+        if verb == "channel":
+            anchor = anchors.latest_locked_by(store, channel, user)
+            if anchor is None:
+                raise anchors.AnchorError(
+                    "Lock a variant's style first (More… → Lock style), then run this to use "
+                    "it for the whole channel."
+                )
+            anchors.promote(store, anchor, channel, user)
+            return blocks.notice(_channel_now(anchor, channel))
+        if verb == "use":
+            if not rest:
+                raise anchors.AnchorError("Say which anchor: `/dailies anchor use NAME`.")
+            anchor = anchors.by_name(store, team, rest)
+            if anchor is None:
+                known = ", ".join(f"`{a['name']}`" for a in anchors.for_team(store, team))
+                raise anchors.AnchorError(
+                    f"There is no anchor called `{rest.lower()}`. Known anchors: "
+                    f"{known or 'none yet'}."
+                )
+            anchors.follow(store, channel, None, anchor["id"], user)
+            return blocks.notice(_channel_now(anchor, channel))
+        if verb == "clear":
+            before, threads = anchors.clear_channel(store, channel)
+            if before is None and not threads:
+                return blocks.notice("No style anchor is active in this channel.")
+            parts = [f"the channel's anchor `{before['name']}`"] if before else []
+            if threads:
+                parts.append(f"{threads} thread anchor{'s' if threads != 1 else ''}")
+            return blocks.notice(
+                f":unlock: Cleared {' and '.join(parts)}: new drafts here follow no anchor."
+            )
+        if verb == "name":
+            if not rest:
+                raise anchors.AnchorError("Give the new name: `/dailies anchor name NEW-NAME`.")
+            anchor = anchors.latest_locked_by(store, channel, user) or anchors.channel_anchor(
+                store, channel
+            )
+            if anchor is None:
+                raise anchors.AnchorError(
+                    "No anchor to rename: lock a variant's style first (More… → Lock style)."
+                )
+            old = anchor["name"]
+            anchor = anchors.rename(store, anchor, rest)
+            return blocks.notice(f"Renamed anchor `{old}` to `{anchor['name']}`.")
+        if verb == "scale":
+            value, _, name = rest.partition(" ")
+            scale = anchors.parse_scale(value)
+            anchor = _target(runtime, team, channel, user, name.strip() or None)
+            anchors.set_scale(store, anchor, scale)
+            return blocks.notice(
+                f"Anchor `{anchor['name']}` now conditions new images at scale {scale:g}."
+            )
+        raise anchors.AnchorError(f"Unknown `/dailies anchor {verb}`.")
+    except anchors.AnchorError as exc:
+        return blocks.notice(f":warning: {exc}\n{ANCHOR_USAGE}")
+
+
+def _channel_now(anchor: dict[str, Any], channel: str) -> str:
+    return (
+        f":lock: <#{channel}> now follows style anchor `{anchor['name']}` (scale "
+        f"{anchor['scale']:g}): every new draft here follows it, except threads with their "
+        "own anchor. `/dailies anchor clear` stops it."
+    )
+
+
+def anchor_result_line(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> list[Any]:
+    """Results show the anchor they followed, with its thumbnail when it is shared here."""
+    followed = next((a for a in assets if a.get("anchor_id")), None)
+    if followed is None:
+        return []
+    anchor = anchors.get(runtime.store, followed["anchor_id"])
+    if anchor is None:
+        return []
+    anchor = {**anchor, "scale": followed.get("anchor_scale") or anchor["scale"]}
+    source = get_asset(runtime.store, anchor["asset_id"])
+    file_id = None
+    if source and source.get("slack_file_id") and source["channel_id"] == job.channel_id:
+        file_id = source["slack_file_id"]
+    how = "chosen for this draft" if job.params.get("anchor") else "followed here"
+    return [blocks.anchor_line(anchor, file_id, how)]
+
+
+def register(app: App, runtime: Runtime) -> None:
+    on_variant_action(
+        app,
+        runtime,
+        blocks.VariantControl(
+            blocks.LOCK_STYLE, "Lock style", button=False, order=50, shows_for=is_image
+        ),
+        lock_style,
+    )
+    on_variant_action(
+        app,
+        runtime,
+        blocks.VariantControl(
+            blocks.UNLOCK_STYLE,
+            "Unlock style",
+            button=False,
+            order=51,
+            shows_for=lambda asset: bool(asset.get("anchor_id")),
+        ),
+        unlock_style,
+    )
+    SUBCOMMANDS["anchor"] = anchor_command
+    RESULT_EXTRAS["anchor"] = anchor_result_line
+
+    @app.action(blocks.ANCHOR_CHANNEL)
+    def use_for_channel(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        if not first_click(runtime, body):
+            return
+        anchor = anchors.get(runtime.store, int(body["actions"][0]["value"]))
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        if anchor is None:
+            _ephemeral(respond, blocks.notice("That anchor no longer exists."))
+            return
+        anchors.promote(runtime.store, anchor, channel, body["user"]["id"])
+        _ephemeral(respond, blocks.notice(_channel_now(anchor, channel)))

@@ -1,0 +1,69 @@
+"""Recipe templates: slots, filling, and what /draft --recipe expands to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import recipes
+from bot.brand_draft import prepare_draft
+from bot.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "dailies.db")
+
+
+def saved(store, **changes):
+    row = {
+        "team_id": "T1",
+        "name": "hero",
+        "channel_id": "C1",
+        "created_by": "U1",
+        "template": "a {product} on {setting}, {product} in focus",
+        "negative_prompt": "blur",
+        "aspect": "4:5",
+        "tier": "final",
+        "steps": 6,
+        "anchor_id": None,
+        "seed": 11,
+        "source_asset_id": None,
+    }
+    return recipes.save(store, {**row, **changes})
+
+
+def test_slots_in_order_and_template_checks():
+    assert recipes.slots("a {product} on {setting} and {product}") == ["product", "setting"]
+    with pytest.raises(recipes.RecipeError, match="braces"):
+        recipes.check_template("a {product on the beach")
+    with pytest.raises(recipes.RecipeError, match="empty"):
+        recipes.check_template("   ")
+
+
+def test_prepare_draft_fills_slots_and_takes_recipe_settings(store):
+    recipe = saved(store)
+    brand = prepare_draft(store, "T1", "--recipe HERO product='red sneaker' setting=sand --n 2")
+    assert brand.options.prompt == "a red sneaker on sand, red sneaker in focus"
+    assert (brand.options.negative_prompt, brand.options.aspect) == ("blur", (4, 5))
+    assert (brand.options.steps, brand.options.seed, brand.options.n) == (6, 11, 2)
+    assert brand.tier == "final" and brand.params == {"recipe_id": recipe["id"]}
+    own = prepare_draft(store, "T1", "--recipe hero product=a setting=b --no rain --steps 2")
+    assert (own.options.negative_prompt, own.options.steps) == ("rain", 2)
+
+
+def test_slot_values_may_come_before_the_flag(store):
+    saved(store)
+    brand = prepare_draft(store, "T1", 'product="mug" setting=desk --recipe hero')
+    assert brand.options.prompt == "a mug on desk, mug in focus"
+
+
+def test_unreadable_text_and_other_workspaces(store):
+    saved(store)
+    with pytest.raises(recipes.RecipeError, match="could not read `loose words`"):
+        prepare_draft(store, "T1", "loose words --recipe hero product=a setting=b")
+    with pytest.raises(recipes.RecipeError, match="no recipe called `hero`"):
+        prepare_draft(store, "T2", "--recipe hero product=a setting=b")
+    with pytest.raises(recipes.RecipeError, match="already exists"):
+        saved(store)

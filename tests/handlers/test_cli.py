@@ -1,0 +1,92 @@
+"""`dailies draft` runs the same engine without Slack; `dailies serve` explains missing tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from bot.png_params import parse_parameters
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DAILIES_"))}
+    environ.update({"DAILIES_HOME": str(home), "DAILIES_MODELS": "tiny", "HF_HUB_OFFLINE": "1"})
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "handlers.cli", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_draft_writes_pngs_and_a_contact_sheet_reproducibly(tmp_path):
+    out = tmp_path / "out"
+    done = run_cli(
+        "draft",
+        "a red sneaker on wet marble",
+        "--n",
+        "3",
+        "--ar",
+        "3:2",
+        "--seed",
+        "42",
+        "--out",
+        str(out),
+        home=tmp_path / "home",
+    )
+    assert done.returncode == 0, done.stderr
+    paths = [Path(line) for line in done.stdout.split()]
+    assert [p.name for p in paths] == [
+        "dailies-1-1-seed42.png",
+        "dailies-1-2-seed43.png",
+        "dailies-1-3-seed44.png",
+        "dailies-1-contact-sheet.png",
+    ]
+    with Image.open(paths[0]) as first:
+        assert first.width > first.height
+        params = parse_parameters(first.text["parameters"])
+    assert (params.seed, params.prompt) == (42, "a red sneaker on wet marble")
+    with Image.open(paths[-1]) as sheet:
+        assert sheet.width > 3 * first.width
+
+    again = run_cli(
+        "draft",
+        "a red sneaker on wet marble",
+        "--n",
+        "1",
+        "--ar",
+        "3:2",
+        "--seed",
+        "43",
+        "--out",
+        str(tmp_path / "again"),
+        home=tmp_path / "home2",
+    )
+    assert again.returncode == 0, again.stderr
+    digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
+    assert digest(again.stdout.split()[0]) == digest(paths[1]), "same seed, same bytes"
+
+
+def test_bad_input_goes_to_stderr_and_writes_nothing(tmp_path):
+    done = run_cli("draft", "a cat", "--n", "20", "--out", str(tmp_path / "out"), home=tmp_path)
+    assert done.returncode == 2
+    assert "between 1 and 8, got 20" in done.stderr
+    assert done.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_serve_without_tokens_says_which_are_missing(tmp_path):
+    done = run_cli("serve", home=tmp_path)
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in done.stderr
+    done = run_cli("serve", "--http", home=tmp_path, SLACK_BOT_TOKEN="xoxb-1")
+    assert "SLACK_SIGNING_SECRET" in done.stderr
