@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
     ImageBlock,
     ImageElement,
@@ -100,6 +101,17 @@ def variant_controls_row(asset: dict[str, Any]) -> ActionsBlock | None:
 
 
 KIND_LABEL = {"draft": "Draft", "final": "Final render"}
+# Job kind → its status message's settings line, for kinds whose params are not a draft's.
+SETTINGS_LINES: dict[str, Callable[[dict[str, Any]], str]] = {}
+VARIANT_TITLES: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {}
+KIND_LABEL.update(
+    {
+        "vary": "Variation",
+        "edit": "Region edit",
+        "resize": "Resize to formats",
+        "upscale": "Upscale",
+    }
+)
 
 
 def job_label(job: Job) -> str:
@@ -181,7 +193,10 @@ def job_status(
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=header), block_id="prompt"),
         ContextBlock(
-            elements=[MarkdownTextObject(text=settings_line(job.params))], block_id="settings"
+            elements=[
+                MarkdownTextObject(text=SETTINGS_LINES.get(job.kind, settings_line)(job.params))
+            ],
+            block_id="settings",
         ),
         SectionBlock(text=MarkdownTextObject(text=_clip(status, MAX_SECTION)), block_id="status"),
     ]
@@ -237,7 +252,12 @@ def variants(
             ImageBlock(
                 slack_file={"id": file_id},
                 alt_text=_clip(f"Variant {number} of “{job.params['prompt']}”", 2000),
-                title=f"#{number} · seed {asset['seed']}",
+                title=_clip(
+                    VARIANT_TITLES[job.kind](job.params, asset)
+                    if job.kind in VARIANT_TITLES
+                    else f"#{number} · seed {asset['seed']}",
+                    2000,
+                ),
                 block_id=f"variant_{number}",
             )
         )
@@ -315,16 +335,30 @@ COMMANDS: list[tuple[str, str]] = [
     ("@dailies <prompt> [flags]", "the same as /draft, anywhere you can mention the bot"),
     ("/dailies help", "this help"),
 ]
+COMMANDS.append(
+    (
+        "edit #N <what to change> (thread reply with a mask PNG)",
+        "regenerate the white area of the mask on image #N of the thread; the rest stays as is",
+    )
+)
 
 
 def help_message() -> Message:
+    """Every command and flag, one section each (so a growing list never hits the 3000-char
+    section limit and gets cut)."""
     commands = "\n".join(f"• `{syntax}` — {what}" for syntax, what in COMMANDS)
     flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
-    text = (
-        "*dailies* — drafts, review and finals in your threads.\n\n"
-        f"*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    intro = "*dailies* — drafts, review and finals in your threads."
+    text = f"{intro}\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
+    sections = [intro, f"*Commands*\n{commands}", f"*Flags*\n{flags}"]
+    return text, _render(
+        [
+            SectionBlock(
+                text=MarkdownTextObject(text=_clip(part, MAX_SECTION)), block_id=f"help_{i}"
+            )
+            for i, part in enumerate(sections)
+        ]
     )
-    return notice(text)
 
 
 # ---- Brand consistency: style anchors, recipes, palettes -------------------------------------
@@ -479,6 +513,341 @@ def recipe_modal(
         blocks=blocks,
     )
     return view.to_dict()
+
+
+# ---------------------------------------------------------------- clips (animate)
+
+ANIMATE_VIEW = "animate_modal"
+CLIP_HD = "clip_hd"
+CLIP_EXTEND = "clip_extend"
+
+KIND_LABEL.update({"animate": "Test clips", "animate_hd": "HD clip", "animate_extend": "Extend"})
+
+
+def clip_settings_line(params: dict[str, Any]) -> str:
+    """Status line of a clip job: what will be rendered, in the words of the Animate modal."""
+    seeds = params["seeds"]
+    if params.get("extends_asset_id"):
+        what = f"one more chunk (seed {seeds[0]})"
+    elif params.get("rendered_from_asset_id"):
+        chunks = len(seeds)
+        what = f"HD · seed {seeds[0]} · {chunks} chunk{'s' if chunks != 1 else ''}"
+    else:
+        count = len(seeds)
+        seed_text = f"seed {seeds[0]}" if count == 1 else f"seeds {seeds[0]}–{seeds[-1]}"
+        what = f"{count} test clip{'s' if count != 1 else ''} · {seed_text}"
+    return (
+        f"{what} · {params['width']}×{params['height']} · motion {params['motion']} · "
+        f"{params['num_frames']} frames at {params['fps']} fps ({params['duration_s']} s a chunk)"
+        f" · {params['steps']} steps"
+    )
+
+
+for _kind in ("animate", "animate_hd", "animate_extend"):
+    SETTINGS_LINES[_kind] = clip_settings_line
+
+
+def animate_modal(
+    asset: dict[str, Any],
+    *,
+    private_metadata: str,
+    test_size: tuple[int, int],
+    hd_size: tuple[int, int],
+    max_extensions: int,
+) -> dict[str, Any]:
+    """The Animate modal: motion preset or custom intensity, chunk length, fps, test clips."""
+    from slack_sdk.models.blocks import InputBlock, NumberInputElement, PlainTextObject
+    from slack_sdk.models.views import View
+
+    from bot import clip_options as co
+
+    def select(block_id: str, label: str, options: list[tuple[str, str]], initial: str) -> Block:
+        choices = [Option(text=text, value=value) for text, value in options]
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            element=StaticSelectElement(
+                action_id=block_id,  # action ids must be unique within a view
+                options=choices,
+                initial_option=next(o for o in choices if o.value == initial),
+            ),
+        )
+
+    presets = [(label, value) for value, (label, _) in co.MOTION_PRESETS.items()]
+    prompt = escape(_clip(asset.get("prompt") or "", 500))
+    view_blocks: list[Block] = [
+        SectionBlock(
+            block_id="keyframe",
+            text=MarkdownTextObject(
+                text=f"Animate variant #{asset['variant']} · seed {asset['seed']}\n>{prompt}"
+            ),
+        ),
+        select(
+            co.MOTION_PRESET,
+            "Motion",
+            [*presets, ("Custom (1–10, below)", co.CUSTOM)],
+            str(co.DEFAULTS[co.MOTION_PRESET]),
+        ),
+        InputBlock(
+            block_id=co.MOTION_CUSTOM,
+            label="Custom intensity (1–10)",
+            optional=True,
+            hint=PlainTextObject(
+                text="Overrides the preset. Product 2–4, atmosphere 6–8, faces 3 or less."
+            ),
+            element=NumberInputElement(
+                action_id=co.MOTION_CUSTOM, is_decimal_allowed=False, min_value=1, max_value=10
+            ),
+        ),
+        select(
+            co.DURATION,
+            "Seconds per chunk",
+            [(f"{d} s", str(d)) for d in co.DURATIONS],
+            str(co.DEFAULTS[co.DURATION]),
+        ),
+        select(
+            co.FPS,
+            "Frames per second",
+            [(f"{f} fps", str(f)) for f in co.FPS_CHOICES],
+            str(co.DEFAULTS[co.FPS]),
+        ),
+        select(
+            co.COUNT,
+            "Test clips",
+            [(str(n), str(n)) for n in range(1, co.MAX_TEST_CLIPS + 1)],
+            str(co.DEFAULTS[co.COUNT]),
+        ),
+        ContextBlock(
+            block_id="sizes",
+            elements=[
+                MarkdownTextObject(
+                    text=f"Test clips render at {test_size[0]}×{test_size[1]}, each with its own "
+                    f"seed. Pick the steadiest: *Render HD* makes it {hd_size[0]}×{hd_size[1]}; "
+                    f"*Extend* adds a chunk from its last frame (up to {max_extensions} times)."
+                )
+            ],
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ANIMATE_VIEW,
+        title="Animate",
+        submit="Make test clips",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=view_blocks,
+    )
+    return view.to_dict()
+
+
+def clip_line(clip: dict[str, Any]) -> str:
+    recipe_size = "HD" if str(clip.get("tier", "")).endswith("hd") else "test"
+    return (
+        f"*#{clip['variant']} · seed {clip['seed']}* · {recipe_size} {clip['width']}×"
+        f"{clip['height']} · {clip['frames']} frames at {clip['fps']:g} fps "
+        f"({clip['duration_s']:.1f} s) · motion {clip['motion']}"
+    )
+
+
+def clips(
+    job: Job, clip_rows: list[dict[str, Any]], *, extensions: list[int], max_extensions: int
+) -> Message:
+    """The clips a job made (the MP4s are in the thread just above): per clip, Render HD for
+    test clips and Extend until the clip reaches the extension limit."""
+    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    prompt = escape(job.params.get("prompt") or "")
+    count = len(clip_rows)
+    header = f"*{label} · {count} clip{'s' if count != 1 else ''}* for <@{job.user_id}>"
+    if job.params.get("extends_asset_id"):
+        header = f"*Extended clip* for <@{job.user_id}> · one more chunk, joined"
+    elif job.params.get("rendered_from_asset_id"):
+        header = f"*HD clip* for <@{job.user_id}> · same seed and settings"
+    out: list[Block] = [
+        SectionBlock(
+            block_id="summary",
+            text=MarkdownTextObject(text=_clip(f"{header}\n>{prompt}", MAX_SECTION)),
+        )
+    ]
+    for clip, done in zip(clip_rows, extensions, strict=True):
+        number = clip["variant"]
+        line = clip_line(clip)
+        if done:
+            line += f" · {done} extension{'s' if done != 1 else ''}"
+        out.append(SectionBlock(block_id=f"clip_{number}", text=MarkdownTextObject(text=line)))
+        buttons = []
+        if not str(clip.get("tier", "")).endswith("hd"):
+            buttons.append(
+                ButtonElement(
+                    text="Render HD",
+                    action_id=variant_action_id(CLIP_HD, clip["id"]),
+                    value=str(clip["id"]),
+                    style="primary",
+                )
+            )
+        if done < max_extensions:
+            buttons.append(
+                ButtonElement(
+                    text="Extend",
+                    action_id=variant_action_id(CLIP_EXTEND, clip["id"]),
+                    value=str(clip["id"]),
+                )
+            )
+        if buttons:
+            out.append(ActionsBlock(block_id=f"clip_{number}_actions", elements=buttons))
+        if done >= max_extensions:
+            out.append(
+                ContextBlock(
+                    block_id=f"clip_{number}_limit",
+                    elements=[
+                        MarkdownTextObject(text=f"Extension limit reached ({max_extensions}).")
+                    ],
+                )
+            )
+    first = clip_rows[0]
+    out.append(
+        ContextBlock(
+            block_id="provenance",
+            elements=[
+                MarkdownTextObject(
+                    text=f"{first['steps']} steps · {first['scheduler']} · `{first['model_id']}`"
+                )
+            ],
+        )
+    )
+    seeds = ", ".join(f"#{c['variant']} seed {c['seed']}" for c in clip_rows)
+    return f"{label}: {count} clip{'s' if count != 1 else ''} ({seeds})", _render(out)
+
+
+COMMANDS.append(
+    (
+        "Animate (button on a variant)",
+        "test clips with a motion preset (product, atmosphere, character or 1–10), then "
+        "Render HD or Extend the steadiest",
+    )
+)
+
+
+# ---------------------------------------------------------------- edit in place (modals)
+
+EDIT_REGION_VIEW = "edit_region"
+RESIZE_VIEW = "resize_formats"
+# (block_id, action_id) of the modals' inputs; handlers read state values by these.
+CELLS_INPUT = "cells"
+INSTRUCTION_INPUT = "instruction"
+FORMATS_INPUT = "formats"
+CUSTOM_SIZE_INPUT = "custom_size"
+
+
+def edit_region_modal(
+    asset: dict[str, Any],
+    cell_names: tuple[str, ...],
+    metadata: str,
+    preview_file_id: str | None,
+) -> dict[str, Any]:
+    """The "Edit region" modal: the image with its numbered 3×3 grid, a checkbox per cell and
+    the instruction. Opened at once (the trigger lasts 3 s); the preview is added with
+    views.update once its upload is shared, because an image block may only reference a file
+    Slack has processed."""
+    number = asset.get("variant")
+    intro = (
+        f"Editing *#{number}* ({asset['width']}×{asset['height']}). Tick the cells to "
+        "regenerate and say what should be there; everything outside them stays exactly as it "
+        "is. You can also reply in the thread with a mask PNG (white = change) and "
+        f"`edit #{number} <what to change>`."
+    )
+    body: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro), block_id="intro")]
+    if preview_file_id:
+        body.append(
+            ImageBlock(
+                slack_file={"id": preview_file_id},
+                alt_text=f"#{number} with a numbered 3×3 grid",
+                title="Cells 1–9, left to right, top to bottom",
+                block_id="preview",
+            )
+        )
+    else:
+        body.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=":hourglass_flowing_sand: Drawing the grid…")],
+                block_id="preview_pending",
+            )
+        )
+    body += [
+        InputBlock(
+            block_id=CELLS_INPUT,
+            label="Cells to change",
+            element=CheckboxesElement(
+                action_id=CELLS_INPUT,
+                options=[
+                    Option(text=f"{i} · {name}", value=str(i))
+                    for i, name in enumerate(cell_names, start=1)
+                ],
+            ),
+        ),
+        InputBlock(
+            block_id=INSTRUCTION_INPUT,
+            label="What should be there",
+            element=PlainTextInputElement(
+                action_id=INSTRUCTION_INPUT,
+                placeholder="e.g. a red scarf, wet asphalt, clear blue sky",
+                max_length=500,
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=EDIT_REGION_VIEW,
+        title="Edit region",
+        submit="Edit",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=body,
+    ).to_dict()
+
+
+def resize_modal(
+    asset: dict[str, Any],
+    formats: list[tuple[str, str]],
+    metadata: str,
+    min_side: int,
+    max_side: int,
+) -> dict[str, Any]:
+    """The "Resize" modal: formats to tick (value, label) and a custom W×H."""
+    number = asset.get("variant")
+    intro = (
+        f"Resize *#{number}* ({asset['width']}×{asset['height']}) to ad and social formats. "
+        "The image is placed whole, never stretched or cropped; the new area around it is "
+        "generated. Each format lands at its exact size."
+    )
+    return View(
+        type="modal",
+        callback_id=RESIZE_VIEW,
+        title="Resize to formats",
+        submit="Resize",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=intro), block_id="intro"),
+            InputBlock(
+                block_id=FORMATS_INPUT,
+                label="Formats",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=FORMATS_INPUT,
+                    options=[Option(text=label, value=value) for value, label in formats],
+                ),
+            ),
+            InputBlock(
+                block_id=CUSTOM_SIZE_INPUT,
+                label="Custom size (W×H)",
+                optional=True,
+                hint=f"Each side {min_side}–{max_side} px.",
+                element=PlainTextInputElement(
+                    action_id=CUSTOM_SIZE_INPUT, placeholder="e.g. 1500x500", max_length=20
+                ),
+            ),
+        ],
+    ).to_dict()
 
 
 # ---------------------------------------------------------------- review: votes, finals

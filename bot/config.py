@@ -41,6 +41,18 @@ class Settings:
     rate_limit_retries: int = 3
     # CIEDE2000 distance above which a result's dominant colour is flagged off-palette.
     palette_delta_e: float = 10.0
+    # How many times one clip may be extended by another chunk (each re-encodes the whole clip).
+    max_clip_extensions: int = 4
+    # Edit in place: image-to-image strengths of "Vary subtle" / "Vary strong".
+    vary_subtle_strength: float = 0.35
+    vary_strong_strength: float = 0.7
+    # Largest mask file a person may upload with `edit #N` (bytes).
+    edit_mask_max_bytes: int = 20 * 1024 * 1024
+    # Upscale refuses outputs wider or taller than this (pixels).
+    upscale_max_side: int = 4096
+    # Bounds of a custom "Resize to formats" size, per side (pixels).
+    resize_min_side: int = 256
+    resize_max_side: int = 4096
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
@@ -72,6 +84,13 @@ ENV: dict[str, str] = {
     "DAILIES_PROGRESS_INTERVAL": "progress_interval_s",
     "DAILIES_RATE_LIMIT_RETRIES": "rate_limit_retries",
     "DAILIES_PALETTE_DELTA_E": "palette_delta_e",
+    "DAILIES_MAX_CLIP_EXTENSIONS": "max_clip_extensions",
+    "DAILIES_VARY_SUBTLE_STRENGTH": "vary_subtle_strength",
+    "DAILIES_VARY_STRONG_STRENGTH": "vary_strong_strength",
+    "DAILIES_EDIT_MASK_MAX_BYTES": "edit_mask_max_bytes",
+    "DAILIES_UPSCALE_MAX_SIDE": "upscale_max_side",
+    "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
+    "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
 }
 

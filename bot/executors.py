@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.clip_job import CLIP_KINDS, run_clip_job
+from bot.edit_jobs import run_edit_job, run_resize_job, run_upscale_job
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
 from bot.palette_job import run_palette_snap
@@ -24,4 +26,9 @@ EXECUTORS: dict[str, Executor] = {
     "draft": run_generation_job,
     "final": run_final_job,
     "palette_snap": run_palette_snap,
+    "vary": run_generation_job,  # image-to-image from the source asset (init_asset_id)
+    "edit": run_edit_job,
+    "resize": run_resize_job,
+    "upscale": run_upscale_job,
 }
+EXECUTORS.update(dict.fromkeys(CLIP_KINDS, run_clip_job))

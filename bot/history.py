@@ -96,7 +96,10 @@ def history_text(store: Store, channel: str, thread_ts: str) -> str:
         asset = by_id.get(asset_id) if asset_id else None
         if asset is None:
             return f"asset {asset_id}"
-        return f"v{iteration_of(job_of[asset['job_id']])} #{asset['variant']}"
+        job = job_of[asset["job_id"]]
+        if job.kind != "draft":
+            return f"{job.kind} #{asset['variant']}"
+        return f"v{iteration_of(job)} #{asset['variant']}"
 
     first = drafts[0] if drafts else thread_jobs[0]
     lines = [f"thread {channel} {thread_ts}", f"prompt {_quote(first.params['prompt'], 400)}"]
@@ -142,6 +145,18 @@ def history_text(store: Store, channel: str, thread_ts: str) -> str:
                     f"seed {final['seed']} · {final['width']}×{final['height']} · "
                     f"{final['steps']} steps · {final['model_id']} · {approval}"
                 )
+    shown = {a["id"] for j in drafts for a in assets_of[j.id]}
+    for parent_id, finals in finals_from.items():
+        if parent_id in shown:
+            continue
+        for final in finals:  # promoted from a variation or an edit, not a draft
+            source = by_id.get(parent_id)
+            job = job_of.get(source["job_id"]) if source else None
+            label = f"{job.kind} #{source['variant']}" if job and source else f"asset {parent_id}"
+            by = f"approved by {final['approved_by']}" if final["approved"] else "not approved"
+            lines.append(
+                f"   FINAL from {label} · job {final['job_id']} · seed {final['seed']} · {by}"
+            )
     pending = [j for j in thread_jobs if j.kind == "final" and not assets_of[j.id]]
     for job in pending:
         lines.append(

@@ -139,6 +139,29 @@ def m005_brand_consistency(db: Database) -> None:
 
 
 @migrations()
+def m006_video_clips(db: Database) -> None:
+    """Clips are assets too (media_type video/mp4). The facts people filter and sort by get
+    columns; the rest of a clip's recipe (motion bucket, chunk seeds, the clip it extends, its
+    poster and seam frames) is JSON in ``video``, read only to remake or continue the clip."""
+    assets = db["assets"]
+    assets.add_column("frames", int)
+    assets.add_column("fps", float)
+    assets.add_column("motion", int)
+    assets.add_column("duration_s", float)
+    assets.add_column("video", str)
+
+
+@migrations()
+def m007_edit_previews(db: Database) -> None:
+    # The numbered-grid preview of the "Edit region" modal, uploaded once per image.
+    db["edit_previews"].create(
+        {"asset_id": int, "slack_file_id": str, "channel_id": str, "created_at": float},
+        pk="asset_id",
+        foreign_keys=[("asset_id", "assets", "id")],
+    )
+
+
+@migrations()
 def m003_review(db: Database) -> None:
     """Votes, where each variants message lives, channel review settings, approved finals."""
     db["votes"].create(

@@ -8,6 +8,7 @@ can always be walked back.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from bot import jobs
 from bot.assets import get_asset
+from bot.blocks import KIND_LABEL
 from bot.config import Settings
 from bot.generation_job import run_generation_job
 from bot.iteration import img2img_steps, iteration_of
@@ -29,7 +31,11 @@ def final_params(
     draft: dict[str, Any], draft_job: Job, promoted_by: str, settings: Settings, family: Family
 ) -> dict[str, Any]:
     preset = family.tiers[FINAL]
-    aspect = draft_job.params.get("aspect", "1:1")
+    # Drafts record the aspect asked for; other kinds (a variation, an edit) keep their size.
+    divisor = math.gcd(draft["width"], draft["height"])
+    aspect = draft_job.params.get("aspect") or (
+        f"{draft['width'] // divisor}:{draft['height'] // divisor}"
+    )
     width, height = size_for_aspect(
         tier_side(settings, family, FINAL), *(int(x) for x in aspect.split(":"))
     )
@@ -47,7 +53,7 @@ def final_params(
         "init_asset_id": draft["id"],
         "strength": strength,
         "promoted_by": promoted_by,
-        "source_iteration": iteration_of(draft_job),
+        "source_iteration": iteration_of(draft_job) if draft_job.kind == "draft" else None,
         "source_variant": draft["variant"],
     }
 
@@ -109,7 +115,10 @@ class Step:
     def label(self) -> str:
         if self.job.kind == "final":
             return "FINAL"
-        return f"v{iteration_of(self.job)} #{self.asset['variant']}"
+        if self.job.kind == "draft":
+            return f"v{iteration_of(self.job)} #{self.asset['variant']}"
+        kind = KIND_LABEL.get(self.job.kind, self.job.kind.capitalize())
+        return f"{kind} #{self.asset['variant']}"
 
 
 def lineage(store: Store, asset: dict[str, Any]) -> list[Step]:

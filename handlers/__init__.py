@@ -7,8 +7,11 @@ from slack_bolt import App
 from bot.runtime import Runtime
 from handlers import (
     anchors,
+    animate,
     dailies_command,
     draft,
+    edit_actions,
+    edit_reply,
     job_controls,
     palette,
     promote,
@@ -28,6 +31,9 @@ def register(app: App, runtime: Runtime) -> None:
         anchors,
         recipes,
         palette,
+        animate,
+        edit_actions,
+        edit_reply,
         votes,
         promote,
         replies,

@@ -101,19 +101,26 @@ def post_in_thread(
     ).data
 
 
-def upload_assets(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> list[str]:
+# (job, asset) -> (filename, title, alt text) of its upload.
+Naming = Callable[[Job, dict[str, Any]], tuple[str, str, str]]
+
+
+def image_naming(job: Job, asset: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        f"dailies-{job.id}-{asset['variant']}-seed{asset['seed']}.png",
+        f"#{asset['variant']} · seed {asset['seed']}",
+        f"Variant {asset['variant']} of “{job.params['prompt'][:900]}”",
+    )
+
+
+def upload_assets(
+    runtime: Runtime, job: Job, assets: list[dict[str, Any]], naming: Naming = image_naming
+) -> list[str]:
     """Upload the job's files into its thread (once: a resumed post reuses recorded file ids)."""
     missing = [a for a in assets if not a.get("slack_file_id")]
     if missing:
-        prompt = job.params["prompt"]
         uploads = [
-            Upload(
-                path=asset_path(runtime.settings.assets_dir, a),
-                filename=f"dailies-{job.id}-{a['variant']}-seed{a['seed']}.png",
-                title=f"#{a['variant']} · seed {a['seed']}",
-                alt_text=f"Variant {a['variant']} of “{prompt[:900]}”",
-            )
-            for a in missing
+            Upload(asset_path(runtime.settings.assets_dir, a), *naming(job, a)) for a in missing
         ]
         file_ids = upload_files(runtime.client, job.channel_id, job.thread_ts, uploads)
         for asset, file_id in zip(missing, file_ids, strict=True):

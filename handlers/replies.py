@@ -2,7 +2,8 @@
 
 Only plain replies from people count, in threads whose root is a draft's status message: edits,
 deletions, bots (the bot included) and other threads are left alone. A reply that mentions the
-bot is an @mention and starts a fresh draft instead (handlers/draft.py).
+bot is an @mention and starts a fresh draft instead (handlers/draft.py); one that starts with
+``edit`` is a region edit (handlers/edit_reply.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot import blocks
 from bot.draft_options import OptionsError
 from bot.iteration import record_iteration, thread_root_job
 from bot.runtime import Runtime
+from handlers.edit_reply import handle_edit_reply
 from handlers.job_messages import announce
 
 # thread_broadcast is a reply also sent to the channel: still a plain reply.
@@ -41,6 +43,8 @@ def register(app: App, runtime: Runtime) -> None:
         bot_user = context.bot_user_id
         if bot_user and f"<@{bot_user}" in text:
             return
+        if handle_edit_reply(runtime, event, client):
+            return  # `edit #N …` is a region edit (handlers/edit_reply.py), not an iteration
         if not store.first_delivery(f"event:{body.get('event_id') or event['ts']}"):
             return
         channel, thread_ts, user = event["channel"], event["thread_ts"], event["user"]

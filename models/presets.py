@@ -93,6 +93,7 @@ TINY = Family(
     licences={
         "dailies/tiny-sdxl-draft": "Apache-2.0 (random weights built in code)",
         "dailies/tiny-sdxl-final": "Apache-2.0 (random weights built in code)",
+        "dailies/tiny-x4-upscaler": "Apache-2.0 (random weights built in code)",
     },
 )
 
@@ -131,6 +132,8 @@ SDXL = Family(
         "stabilityai/sdxl-turbo": "Stability AI Non-Commercial Research Community License",
         "stabilityai/stable-diffusion-xl-base-1.0": "CreativeML Open RAIL++-M",
         "madebyollin/taesdxl": "MIT",
+        # Upscale ×2/×4 (models/upscale_presets.py); model card: license openrail++.
+        "stabilityai/stable-diffusion-x4-upscaler": "CreativeML Open RAIL++-M",
     },
 )
 

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from diffusers import AutoPipelineForImage2Image, DiffusionPipeline
+from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, DiffusionPipeline
 from PIL import Image, ImageOps
 
+from models import inpaint as inpainting
+from models import upscale as upscaling
 from models.presets import Family, TierPreset, get_family
 from models.request import (
     CancelCheck,
@@ -29,6 +31,7 @@ from models.request import (
 from models.sdxl import load_sdxl_pipelines
 from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
+from models.video import VideoRequest, VideoResult, VideoRunner
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
 LOADERS: dict[str, Loader] = {"tiny": load_tiny_pipelines, "sdxl": load_sdxl_pipelines}
@@ -85,6 +88,9 @@ class ModelRunner:
         self._lock = threading.RLock()
         self._text2image: dict[str, DiffusionPipeline] | None = None
         self._image2image: dict[str, DiffusionPipeline] = {}
+        self._video: VideoRunner | None = None
+        self._inpaint: dict[str, DiffusionPipeline] = {}
+        self._upscaler: DiffusionPipeline | None = None
         self.load_seconds: float | None = None
         self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
 
@@ -120,6 +126,96 @@ class ModelRunner:
                 pipe.set_progress_bar_config(disable=True)
                 self._image2image[tier] = pipe
             return self._image2image[tier]
+
+    def animate(
+        self,
+        request: VideoRequest,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> VideoResult:
+        """One chunk of video from a keyframe (models/video.py); the video pipeline loads on the
+        first call and is kept, under the same lock as the image pipelines."""
+        with self._lock:
+            if self._video is None:
+                self._video = VideoRunner(self.family.name, self.device, self.dtype, **self._hub)
+            return self._video.animate(request, progress, cancelled)
+
+    def inpaint_pipeline(self, tier: str) -> DiffusionPipeline:
+        """The tier's inpainting pipeline, derived once from its text-to-image one (shared
+        modules: SDXL's 4-channel UNet inpaints by re-blending the known latents each step)."""
+        self.family.tier(tier)
+        with self._lock:
+            if tier not in self._inpaint:
+                pipe = AutoPipelineForInpainting.from_pipe(self.pipeline(tier))
+                pipe.set_progress_bar_config(disable=True)
+                self._inpaint[tier] = pipe
+            return self._inpaint[tier]
+
+    def upscaler(self) -> tuple[DiffusionPipeline, upscaling.UpscalerPreset]:
+        """The family's upscaler, loaded on first use (it shares nothing with SDXL: the x4
+        model has its own SD 2 text encoder, UNet and VAE)."""
+        preset = upscaling.UPSCALERS.get(self.family.name)
+        if preset is None:
+            raise ValueError(f"model family {self.family.name!r} has no upscaler")
+        with self._lock:
+            if self._upscaler is None:
+                self._upscaler = upscaling.load_upscaler(
+                    preset, self.family.name, self.device, self.dtype, self._hub
+                )
+            return self._upscaler, preset
+
+    def describe_inpaint(self, request: inpainting.InpaintRequest) -> GenerationResult:
+        """What ``inpaint`` will use (model, scheduler, steps, guidance), without running it."""
+        tier = self.family.tier(request.tier)
+        steps, guidance, _ = inpainting.check(request, tier)
+        pipe = self.inpaint_pipeline(tier.name)
+        return GenerationResult(
+            images=[],
+            model_id=tier.model_id,
+            scheduler=scheduler_name(pipe.scheduler),
+            steps=steps,
+            guidance=guidance,
+            strength=request.strength,
+        )
+
+    def inpaint(
+        self,
+        request: inpainting.InpaintRequest,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+        *,
+        on_image: Callable[[int, GeneratedImage], None] | None = None,
+    ) -> GenerationResult:
+        """Regenerate the masked area, one image per seed; outside the mask the source stays."""
+        tier = self.family.tier(request.tier)
+        with self._lock:
+            pipe = self.inpaint_pipeline(tier.name)
+            result = inpainting.inpaint(
+                pipe,
+                request,
+                tier,
+                self.device,
+                lambda index: _step_callback(index, progress, cancelled),
+                progress,
+                cancelled,
+                on_image,
+            )
+            result.scheduler = scheduler_name(pipe.scheduler)
+        return result
+
+    def upscale(
+        self,
+        request: upscaling.UpscaleRequest,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> upscaling.UpscaleResult:
+        """The image ×2 or ×4 through the family's upscaler, tile by tile."""
+        upscaling.check(request)  # refuse an oversize request before loading anything
+        with self._lock:
+            pipe, preset = self.upscaler()
+            result = upscaling.upscale(pipe, preset, request, self.device, progress, cancelled)
+            result.scheduler = scheduler_name(pipe.scheduler)
+        return result
 
     def describe(self, request: GenerationRequest) -> GenerationResult:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,

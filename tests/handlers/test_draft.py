@@ -42,7 +42,7 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
     buttons = [
         e["text"]["text"]
         for b in shown["blocks"]
-        if b["block_id"] == "variants_actions"
+        if b.get("block_id") == "variants_actions"
         for e in b["elements"]
     ]
     assert buttons == ["Re-roll"]

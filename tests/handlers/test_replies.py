@@ -99,6 +99,9 @@ def test_foreign_threads_bots_edits_and_redeliveries_are_ignored(bot):
             "event_ts": f"{time.time():.6f}",
         }
     )
+    bot.sender.user_message("C1", "U2", "edit #1 a red scarf", thread_ts=root["ts"])
+    told = bot.slack.wait_for(lambda: bot.slack.ephemerals or None)[0]
+    assert "Attach the mask PNG" in told["text"], "an edit command is not an iteration"
     time.sleep(0.5)
     assert bot.runtime.store.db["jobs"].count == 1
     assert bot.slack.thread("C1", human["ts"])[1:] == [], "the bot says nothing in others' threads"

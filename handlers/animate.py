@@ -1,0 +1,217 @@
+"""Animate: the modal on a variant, test clips in the thread, Render HD and Extend on each clip.
+
+The click opens the modal at once (its trigger_id lives 3 s); the submission is validated before
+any row is written, so a bad value comes back under its input and nothing is queued. Clip jobs
+share the image jobs' status message and progress; only their results differ: MP4 files (Slack
+plays them inline) followed by one message with each clip's buttons.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, jobs
+from bot.assets import get_asset
+from bot.clip_job import (
+    ANIMATE,
+    ANIMATE_EXTEND,
+    ANIMATE_HD,
+    CLIP_KINDS,
+    ClipRefused,
+    animate_params,
+    extend_params,
+    extensions,
+    hd_params,
+    is_clip,
+    is_image,
+)
+from bot.clip_options import parse_animate_values
+from bot.job_events import JobHooks
+from bot.jobs import Job
+from bot.runtime import Runtime
+from handlers.job_messages import (
+    announce,
+    image_job_hooks,
+    post_in_thread,
+    update_status,
+    upload_assets,
+)
+from handlers.variant_actions import on_variant_action
+from models.video import VideoPreset, video_preset
+
+ANIMATE_CONTROL = blocks.VariantControl(
+    action_id="animate", label="Animate", button=True, order=60, shows_for=is_image
+)
+
+
+def _preset(runtime: Runtime) -> VideoPreset | None:
+    try:
+        return video_preset(runtime.family.name)
+    except ValueError:
+        return None
+
+
+def _ephemeral(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+def open_animate_modal(
+    runtime: Runtime,
+    body: dict[str, Any],
+    asset: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    preset = _preset(runtime)
+    if preset is None:
+        _ephemeral(respond, f"The `{runtime.family.name}` models have no video tier to animate.")
+        return
+    if not is_image(asset):
+        _ephemeral(respond, "Animate starts from an image: pick a variant or a final.")
+        return
+    metadata = json.dumps({"asset_id": asset["id"], "channel_id": body["channel"]["id"]})
+    view = blocks.animate_modal(
+        asset,
+        private_metadata=metadata,
+        test_size=preset.size(asset["width"], asset["height"], hd=False),
+        hd_size=preset.size(asset["width"], asset["height"], hd=True),
+        max_extensions=runtime.settings.max_clip_extensions,
+    )
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # an expired trigger (a slow click) is the usual cause
+        _ephemeral(
+            respond, f"The Animate form did not open ({exc.response.get('error')}): try again."
+        )
+
+
+def clip_naming(job: Job, clip: dict[str, Any]) -> tuple[str, str, str]:
+    size = "hd" if str(clip.get("tier", "")).endswith("hd") else "test"
+    return (
+        f"dailies-{job.id}-{clip['variant']}-seed{clip['seed']}-{size}.mp4",
+        f"#{clip['variant']} · seed {clip['seed']} · motion {clip['motion']}",
+        f"Clip {clip['variant']} of “{(job.params.get('prompt') or '')[:900]}”",
+    )
+
+
+def post_clips(runtime: Runtime, job: Job, clips: list[dict[str, Any]]) -> None:
+    """The MP4s (uploaded and shared first, so they sit above), then the clips' buttons."""
+    upload_assets(runtime, job, clips, naming=clip_naming)
+    post_in_thread(
+        runtime,
+        job,
+        blocks.clips(
+            job,
+            clips,
+            extensions=[extensions(c) for c in clips],
+            max_extensions=runtime.settings.max_clip_extensions,
+        ),
+    )
+
+
+def clip_job_hooks(runtime: Runtime) -> JobHooks:
+    """The image jobs' status/progress/failure hooks, with clips as the result."""
+    hooks = image_job_hooks(runtime)
+
+    def on_done(job: Job, clips: list[dict[str, Any]]) -> None:
+        try:
+            post_clips(runtime, job, clips)
+        except SlackApiError as exc:
+            reason = f"the clips were made but posting them failed: {exc.response.get('error')}"
+            jobs.update_job(runtime.store, job.id, error=reason)
+            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
+        update_status(runtime, job)
+
+    return JobHooks(
+        hooks.on_started, hooks.on_progress, on_done, hooks.on_failed, hooks.on_cancelled
+    )
+
+
+def _queue(runtime: Runtime, kind: str, params: dict[str, Any], user: str, source: dict) -> None:
+    job = jobs.create_job(
+        runtime.store,
+        kind,
+        params,
+        user_id=user,
+        channel_id=source["channel_id"],
+        thread_ts=source["thread_ts"],
+        held=True,
+    )
+    announce(runtime, job, source["thread_ts"])
+
+
+def register(app: App, runtime: Runtime) -> None:
+    runtime.events.register(CLIP_KINDS, clip_job_hooks(runtime))
+    on_variant_action(app, runtime, ANIMATE_CONTROL, open_animate_modal)
+
+    @app.view(blocks.ANIMATE_VIEW)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        preset = _preset(runtime)
+        assert preset is not None  # the modal only opens when there is a video tier
+        options, errors = parse_animate_values(view["state"]["values"], preset)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        user = body["user"]["id"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        keyframe = get_asset(runtime.store, int(metadata.get("asset_id") or 0))
+        if keyframe is None:
+            ack()
+            client.chat_postEphemeral(
+                channel=metadata.get("channel_id"),
+                user=user,
+                text="That image no longer exists, so there is nothing to animate.",
+            )
+            return
+        if not runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}"):
+            ack()
+            return
+        assert options is not None
+        params = animate_params(keyframe, options, preset)
+        job = jobs.create_job(
+            runtime.store,
+            ANIMATE,
+            params,
+            user_id=user,
+            channel_id=keyframe["channel_id"],
+            thread_ts=keyframe["thread_ts"],
+            held=True,
+        )
+        ack()
+        announce(runtime, job, keyframe["thread_ts"])
+
+    def clip_action(base: str) -> None:
+        pattern = re.compile(rf"^{re.escape(base)}:(\d+)$")
+
+        @app.action(pattern)
+        def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            action = body["actions"][0]
+            user = body["user"]["id"]
+            key = f"action:{action.get('action_ts')}:{user}:{action['action_id']}"
+            if not runtime.store.first_delivery(key):
+                return
+            clip = get_asset(runtime.store, int(pattern.match(action["action_id"]).group(1)))
+            preset = _preset(runtime)
+            if clip is None or not is_clip(clip) or preset is None:
+                _ephemeral(respond, "That clip no longer exists.")
+                return
+            try:
+                if base == blocks.CLIP_HD:
+                    kind, params = ANIMATE_HD, hd_params(runtime.store, clip, preset)
+                else:
+                    params = extend_params(clip, runtime.settings.max_clip_extensions)
+                    kind = ANIMATE_EXTEND
+            except ClipRefused as exc:
+                _ephemeral(respond, str(exc))
+                return
+            _queue(runtime, kind, params, user, clip)
+
+    clip_action(blocks.CLIP_HD)
+    clip_action(blocks.CLIP_EXTEND)
