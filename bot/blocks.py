@@ -114,6 +114,14 @@ KIND_LABEL.update(
 )
 
 
+def job_label(job: Job) -> str:
+    """The kind, and for drafts the iteration of their thread (v1, v2, …)."""
+    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    if job.kind == "draft":
+        label += f" v{job.params.get('iteration') or 1}"
+    return label
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -156,7 +164,7 @@ def job_status(
 ) -> Message:
     """The message that stands for a job: the thread root for a new draft, a thread reply for
     re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
-    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    label = job_label(job)
     who = f"<@{job.user_id}>" if job.user_id else "someone"
     prompt = escape(job.params["prompt"])
     header = _clip(f"*{label}* for {who}\n>{prompt}", MAX_SECTION)
@@ -214,13 +222,16 @@ def variants(
     *,
     extra: list[Block] | None = None,
     rerollable: bool = True,
+    notes: dict[int, str] | None = None,
 ) -> Message:
     """The results of a job: one numbered image block per variant, each with its seed.
 
     ``extra`` blocks (features' lines: style anchor, palette…) go after the variants;
-    ``rerollable=False`` drops Re-roll for kinds where new seeds mean nothing.
+    ``rerollable=False`` drops Re-roll for kinds where new seeds mean nothing; ``notes``
+    (asset id → mrkdwn) adds a line under a variant, e.g. its votes.
     """
-    label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+    label = job_label(job)
+    notes = notes or {}
     prompt = escape(job.params["prompt"])
     first = assets[0]
     blocks: list[Block] = [
@@ -253,6 +264,13 @@ def variants(
         row = variant_controls_row(asset)
         if row is not None:
             blocks.append(row)
+        if notes.get(asset["id"]):
+            blocks.append(
+                ContextBlock(
+                    block_id=f"variant_{number}_note",
+                    elements=[MarkdownTextObject(text=_clip(notes[asset["id"]], MAX_SECTION))],
+                )
+            )
     blocks.extend(extra or [])
     blocks.append(
         ContextBlock(
@@ -830,3 +848,140 @@ def resize_modal(
             ),
         ],
     ).to_dict()
+
+
+# ---------------------------------------------------------------- review: votes, finals
+
+VOTE = "vote"
+PROMOTE = "promote"
+MAX_VOTERS_SHOWN = 20
+
+
+def vote_note(voters: list[str], leading: bool) -> str:
+    """A variant's tally: count, whether it leads, and who voted."""
+    count = len(voters)
+    names = ", ".join(f"<@{u}>" for u in voters[:MAX_VOTERS_SHOWN])
+    if count > MAX_VOTERS_SHOWN:
+        names += f" and {count - MAX_VOTERS_SHOWN} more"
+    head = f"*{count} vote{'s' if count != 1 else ''}*"
+    if leading:
+        head = f":trophy: {head} · leading"
+    return f"{head} — {names}"
+
+
+def final_result(
+    job: Job,
+    asset: dict[str, Any],
+    file_id: str,
+    chain: list[tuple[str, dict[str, Any]]],
+) -> Message:
+    """A final render in its thread: marked FINAL, with where it came from and who promoted it.
+
+    ``chain`` is the lineage oldest first as (label, asset), ending with this final."""
+    params = job.params
+    who = f"<@{params['promoted_by']}>" if params.get("promoted_by") else "someone"
+    source = next((label for label, _ in reversed(chain[:-1])), None)
+    header = f":star: *FINAL* · promoted by {who}" + (f" from {source}" if source else "")
+    drafts = [a for _, a in chain[:-1]]
+    path = " → ".join(f"{label} (seed {a['seed']})" for label, a in chain)
+    models = " → ".join(dict.fromkeys(f"`{a['model_id']}`" for _, a in chain))
+    details = (
+        f"{asset['width']}×{asset['height']} · {asset['steps']} steps · "
+        f"strength {asset['strength'] or 0:g} · CFG {asset['guidance']:g} · {asset['scheduler']}"
+    )
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=_clip(f"{header}\n>{escape(params['prompt'])}", MAX_SECTION)
+            ),
+            block_id="final_summary",
+        ),
+        ImageBlock(
+            slack_file={"id": file_id},
+            alt_text=_clip(f"Final render of “{params['prompt']}”", 2000),
+            title=_clip(f"FINAL · seed {asset['seed']}", 2000),
+            block_id="final_image",
+        ),
+        ContextBlock(
+            block_id="lineage",
+            elements=[
+                MarkdownTextObject(text=_clip(f"*Lineage* {path}", MAX_SECTION)),
+                MarkdownTextObject(text=_clip(f"*Models* {models} · {details}", MAX_SECTION)),
+            ],
+        ),
+    ]
+    if params.get("negative_prompt"):
+        blocks.append(
+            ContextBlock(
+                block_id="final_negative",
+                elements=[
+                    MarkdownTextObject(
+                        text=_clip(f"no: {escape(params['negative_prompt'])}", MAX_SECTION)
+                    )
+                ],
+            )
+        )
+    row = variant_controls_row(asset)
+    if row is not None:
+        blocks.append(row)
+    seeds = ", ".join(str(a["seed"]) for a in drafts) or str(asset["seed"])
+    text = (
+        f"FINAL by {who}" + (f" from {source}" if source else "") + f" (seeds {seeds}): "
+        f"{params['prompt'][:200]}"
+    )
+    return text, _render(blocks)
+
+
+def root_with_final(
+    root_job: Job, asset: dict[str, Any], file_id: str, promoted_by: str, source: str
+) -> Message:
+    """The thread's root once a final exists: the draft's prompt and settings, then the final."""
+    text, root_blocks = job_status(root_job)
+    root_blocks = [b for b in root_blocks if b.get("type") != "actions"]
+    extra: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f":star: *FINAL* by <@{promoted_by}> · from {source} · seed {asset['seed']}"
+            ),
+            block_id="final_status",
+        ),
+        ImageBlock(
+            slack_file={"id": file_id},
+            alt_text=_clip(f"Final render of “{asset['prompt'] or ''}”", 2000),
+            title=_clip(f"FINAL · {source}", 2000),
+            block_id="final_image",
+        ),
+    ]
+    return f"FINAL by <@{promoted_by}> · {text}", root_blocks + _render(extra)
+
+
+def approvers_answer(who: str, finals_first: bool, changed: bool = False) -> Message:
+    lead = "Done: now" if changed else "In this channel,"
+    order = "go ahead of drafts" if finals_first else "wait their turn with drafts"
+    return notice(
+        f"{lead} {who} can promote drafts to finals here. Finals {order} in the queue.\n"
+        "Change it with `/dailies approvers @a @b` or `/dailies approvers anyone`."
+    )
+
+
+COMMANDS.extend(
+    [
+        (
+            "reply in a draft's thread",
+            "make the next iteration (v2, v3…) from the leading variant of the latest iteration;"
+            " `#3` starts from variant 3 of the latest variants, `v1#3` from v1's #3;"
+            " `--n --ar --seed --no --steps` work too",
+        ),
+        (
+            "Vote, :+1: or :one:…:eight:",
+            "vote for a variant (:+1: on a single variant, :one:…:eight: on a grid);"
+            " click again or remove your reaction to take it back",
+        ),
+        ("Promote", "re-render a variant at the final tier; the FINAL lands in the thread"),
+        (
+            "/dailies approvers [@a @b | anyone]",
+            "who may promote in this channel (default anyone); alone, shows the setting",
+        ),
+        ("/dailies finals first on|off", "whether finals go ahead of drafts in the queue"),
+    ]
+)

@@ -53,6 +53,9 @@ class Settings:
     # Bounds of a custom "Resize to formats" size, per side (pixels).
     resize_min_side: int = 256
     resize_max_side: int = 4096
+    # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
+    # composition, high enough for the change to show.
+    iterate_strength: float = 0.6
 
     @property
     def db_path(self) -> Path:
@@ -88,6 +91,7 @@ ENV: dict[str, str] = {
     "DAILIES_UPSCALE_MAX_SIDE": "upscale_max_side",
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
+    "DAILIES_ITERATE_STRENGTH": "iterate_strength",
 }
 
 
@@ -130,6 +134,10 @@ def load_settings(
         if environ.get(var):
             values[name] = _coerce(var, environ[var], type_of[str(kinds[name])])
     settings = Settings(**values)  # type: ignore[arg-type]
+    if not 0.0 < settings.iterate_strength <= 1.0:
+        raise ConfigError(
+            f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
+        )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
     return settings

@@ -16,6 +16,7 @@ from bot.edit_jobs import run_edit_job, run_resize_job, run_upscale_job
 from bot.generation_job import run_generation_job
 from bot.jobs import Job
 from bot.palette_job import run_palette_snap
+from bot.promotion import run_final_job
 from bot.store import Store
 from models.request import CancelCheck, ProgressCallback
 
@@ -23,7 +24,7 @@ Executor = Callable[[Job, Any, Store, Path, ProgressCallback, CancelCheck], list
 
 EXECUTORS: dict[str, Executor] = {
     "draft": run_generation_job,
-    "final": run_generation_job,
+    "final": run_final_job,
     "palette_snap": run_palette_snap,
     "vary": run_generation_job,  # image-to-image from the source asset (init_asset_id)
     "edit": run_edit_job,

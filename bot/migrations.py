@@ -76,7 +76,7 @@ def m001_jobs_and_assets(db: Database) -> None:
 
 
 @migrations()
-def m005_brand_consistency(db: Database) -> None:
+def m002_brand_consistency(db: Database) -> None:
     """Style anchors, recipes and channel palettes; assets record the anchor and recipe used."""
     db["anchors"].create(
         {
@@ -139,7 +139,7 @@ def m005_brand_consistency(db: Database) -> None:
 
 
 @migrations()
-def m006_video_clips(db: Database) -> None:
+def m003_video_clips(db: Database) -> None:
     """Clips are assets too (media_type video/mp4). The facts people filter and sort by get
     columns; the rest of a clip's recipe (motion bucket, chunk seeds, the clip it extends, its
     poster and seam frames) is JSON in ``video``, read only to remake or continue the clip."""
@@ -152,7 +152,7 @@ def m006_video_clips(db: Database) -> None:
 
 
 @migrations()
-def m007_edit_previews(db: Database) -> None:
+def m004_edit_previews(db: Database) -> None:
     # The numbered-grid preview of the "Edit region" modal, uploaded once per image.
     db["edit_previews"].create(
         {"asset_id": int, "slack_file_id": str, "channel_id": str, "created_at": float},
@@ -162,7 +162,59 @@ def m007_edit_previews(db: Database) -> None:
 
 
 @migrations()
-def m008_jobs_reported(db: Database) -> None:
+def m005_review(db: Database) -> None:
+    """Votes, where each variants message lives, channel review settings, approved finals."""
+    db["votes"].create(
+        {
+            "id": int,
+            "asset_id": int,
+            "user_id": str,
+            "source": str,  # button or reaction: how the vote was cast
+            "reaction": str,  # the emoji name when cast by reaction
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("asset_id", "assets", "id")],
+        not_null={"asset_id", "user_id", "source", "created_at"},
+    )
+    # One vote per person per variant, however it was cast.
+    db["votes"].create_index(["asset_id", "user_id"], unique=True)
+    # Messages the bot posted for a job (its variants), so votes can update them and reactions
+    # on them can be mapped back to variants.
+    db["posted_messages"].create(
+        {
+            "channel_id": str,
+            "ts": str,
+            "job_id": int,
+            "kind": str,
+            # JSON: the lines features added under the results when posted (palette, anchor…),
+            # kept so a re-render for votes shows them unchanged without recomputing them.
+            "extra_blocks": str,
+            "created_at": float,
+        },
+        pk=("channel_id", "ts"),
+        foreign_keys=[("job_id", "jobs", "id")],
+        not_null={"job_id", "kind"},
+    )
+    db["posted_messages"].create_index(["job_id"])
+    db["channel_settings"].create(
+        {
+            "channel_id": str,
+            "approvers": str,  # JSON list of user ids; NULL means anyone may promote
+            "finals_first": int,
+            "updated_by": str,
+            "updated_at": float,
+        },
+        pk="channel_id",
+        defaults={"finals_first": 0},
+    )
+    db["assets"].add_column("approved", int, not_null_default=0)
+    db["assets"].add_column("approved_by", str)
+    db["assets"].add_column("approved_at", float)
+
+
+@migrations()
+def m006_jobs_reported(db: Database) -> None:
     """When a finished job's outcome was shown to the person who asked. A job that finished but
     was never shown (the bot stopped in between) is shown at the next start; jobs finished before
     this column existed count as shown."""

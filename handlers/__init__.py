@@ -14,8 +14,11 @@ from handlers import (
     edit_reply,
     job_controls,
     palette,
+    promote,
     recipes,
+    replies,
     variant_actions,
+    votes,
 )
 
 
@@ -31,5 +34,8 @@ def register(app: App, runtime: Runtime) -> None:
         animate,
         edit_actions,
         edit_reply,
+        votes,
+        promote,
+        replies,
     ):
         module.register(app, runtime)

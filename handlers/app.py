@@ -37,6 +37,9 @@ def start_engine(runtime: Runtime) -> None:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when a burst of clicks (a room
+    # voting at once) arrives together; Slack would see errors and retry.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

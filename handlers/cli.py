@@ -51,7 +51,35 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument(
         "--out", type=Path, required=True, help="folder for the PNGs and contact sheet"
     )
+    history = commands.add_parser(
+        "history",
+        help="print a thread's lineage: prompt → iterations → finals",
+        description="Name the thread by --channel and --thread, by a Slack link to it, or by "
+        "its timestamp alone when only one channel has a thread there.",
+    )
+    history.add_argument("link", nargs="?", help="a Slack link to the thread, or its ts")
+    history.add_argument("--channel", help="channel id, e.g. C0123ABCD")
+    history.add_argument("--thread", help="the thread's ts (its root message), e.g. 1732271234.1")
     return parser
+
+
+def run_history(
+    settings: Settings, link: str | None, channel: str | None, thread: str | None
+) -> str:
+    """The lineage tree of one thread, read from the bot's database (nothing is written)."""
+    from bot.history import history_text, resolve_thread
+    from bot.store import Store
+
+    if link and thread:
+        raise CliError("give the thread once: a link/ts or --thread, not both")
+    named = link or thread
+    if not named:
+        raise CliError("name a thread: --channel C… --thread TS, a Slack link, or a thread ts")
+    if not settings.db_path.exists():
+        raise CliError(f"no dailies database at {settings.db_path} (is DAILIES_HOME right?)")
+    store = Store(settings.db_path)
+    found_channel, ts = resolve_thread(store, named, channel)
+    return history_text(store, found_channel, ts)
 
 
 def _flags_text(args: argparse.Namespace) -> str:
@@ -151,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             runtime = build_runtime(settings, with_slack=False)
             for path in run_draft(runtime, _flags_text(args), args.tier, args.out):
                 print(path)
+            return 0
+        if args.command == "history":
+            print(run_history(settings, args.link, args.channel, args.thread))
             return 0
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)

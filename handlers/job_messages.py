@@ -17,6 +17,7 @@ from bot import blocks, jobs
 from bot.assets import asset_path, job_assets, set_slack_file
 from bot.job_events import JobHooks
 from bot.jobs import Job
+from bot.posted import record_posted
 from bot.runtime import Runtime
 from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
 
@@ -155,7 +156,7 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
     text, result_blocks = blocks.variants(
         job, assets, file_ids, extra=extra, rerollable=job.kind not in NOT_REROLLABLE
     )
-    post_referencing_files(
+    posted = post_referencing_files(
         runtime.client,
         channel=job.channel_id,
         thread_ts=job.thread_ts,
@@ -163,6 +164,9 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
         blocks=result_blocks,
         timeout=runtime.settings.file_share_timeout_s,
     )
+    # Remember where the variants are shown, with the lines features added then: votes re-render
+    # this message, reactions on it vote.
+    record_posted(runtime.store, job.id, posted["channel"], posted["ts"], extra=extra)
 
 
 def image_job_hooks(runtime: Runtime) -> JobHooks:

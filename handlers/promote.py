@@ -1,0 +1,172 @@
+"""Promote: a draft variant becomes a final render, posted in its thread marked FINAL.
+
+Who may promote and whether finals jump the queue are channel settings (``/dailies approvers``,
+``/dailies finals first``). The final's status message shows progress like any job; when it is
+done the final is posted with its lineage and the thread's root message shows it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, jobs
+from bot.channel_settings import (
+    describe_approvers,
+    get_settings,
+    parse_approvers,
+    set_approvers,
+    set_finals_first,
+)
+from bot.draft_options import OptionsError
+from bot.iteration import thread_root_job
+from bot.jobs import Job
+from bot.posted import record_posted
+from bot.promotion import lineage, record_promotion
+from bot.runtime import Runtime
+from bot.slack_io import post_referencing_files
+from handlers.dailies_command import SUBCOMMANDS
+from handlers.job_messages import (
+    announce,
+    image_job_hooks,
+    post_in_thread,
+    update_status,
+    upload_assets,
+)
+from handlers.variant_actions import on_variant_action
+from handlers.votes import is_draft_image
+
+log = logging.getLogger(__name__)
+
+
+def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
+    """Upload the final, post it with its lineage, and show it on the thread's root."""
+    file_ids = upload_assets(runtime, job, assets)
+    for asset, file_id in zip(assets, file_ids, strict=True):
+        chain = [(step.label, step.asset) for step in lineage(runtime.store, asset)]
+        text, final_blocks = blocks.final_result(job, asset, file_id, chain)
+        posted = post_referencing_files(
+            runtime.client,
+            channel=job.channel_id,
+            thread_ts=job.thread_ts,
+            text=text,
+            blocks=final_blocks,
+            timeout=runtime.settings.file_share_timeout_s,
+        )
+        record_posted(runtime.store, job.id, posted["channel"], posted["ts"], kind="final")
+        root = thread_root_job(runtime.store, job.channel_id, job.thread_ts or "")
+        promoted_by = job.params.get("promoted_by")
+        if root is not None and promoted_by:
+            source = chain[-2][0] if len(chain) > 1 else "a draft"
+            root_text, root_blocks = blocks.root_with_final(
+                root, asset, file_id, promoted_by, source
+            )
+            runtime.client.chat_update(
+                channel=job.channel_id, ts=root.message_ts, text=root_text, blocks=root_blocks
+            )
+
+
+def final_hooks(runtime: Runtime) -> Any:
+    hooks = image_job_hooks(runtime)
+
+    def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        try:
+            post_final(runtime, job, assets)
+        except SlackApiError as exc:
+            reason = f"the final was made but posting it failed: {exc.response.get('error')}"
+            jobs.update_job(runtime.store, job.id, error=reason)
+            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
+        update_status(runtime, job)
+
+    hooks.on_done = on_done
+    return hooks
+
+
+def approvers_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.Message:
+    channel, user = body["channel_id"], body["user_id"]
+    if args:
+        try:
+            approvers = parse_approvers(args)
+        except OptionsError as exc:
+            return blocks.notice(f":warning: {exc}")
+        settings = set_approvers(runtime.store, channel, user, approvers)
+        return blocks.approvers_answer(describe_approvers(settings), settings.finals_first, True)
+    settings = get_settings(runtime.store, channel)
+    return blocks.approvers_answer(describe_approvers(settings), settings.finals_first)
+
+
+def finals_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.Message:
+    channel, user = body["channel_id"], body["user_id"]
+    words = args.lower().split()
+    if words and words[0] == "first":
+        words = words[1:]
+    if not words:
+        settings = get_settings(runtime.store, channel)
+        state = "on" if settings.finals_first else "off"
+        return blocks.notice(
+            f"Finals first is *{state}* in this channel. "
+            "Change it with `/dailies finals first on` or `off`."
+        )
+    if words not in (["on"], ["off"]):
+        return blocks.notice(
+            f":warning: `/dailies finals {args}` is not something I know. "
+            "Say `/dailies finals first on` or `/dailies finals first off`."
+        )
+    settings = set_finals_first(runtime.store, channel, user, words == ["on"])
+    if settings.finals_first:
+        return blocks.notice("Done: final renders now go ahead of drafts in the queue.")
+    return blocks.notice("Done: final renders now wait their turn with drafts.")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    runtime.events.register(["final"], final_hooks(runtime))
+    SUBCOMMANDS["approvers"] = approvers_command
+    SUBCOMMANDS["finals"] = finals_command
+
+    def promote_clicked(
+        runtime: Runtime,
+        body: dict[str, Any],
+        asset: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+    ) -> None:
+        user = body["user"]["id"]
+        draft_job = jobs.get_job(runtime.store, asset["job_id"])
+        channel = draft_job.channel_id or body["channel"]["id"]
+        settings = get_settings(runtime.store, channel)
+        if not settings.may_promote(user):
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=draft_job.thread_ts,
+                text=f":lock: Only {describe_approvers(settings)} can promote drafts to finals "
+                "in this channel. Ask one of them, or see `/dailies approvers`.",
+            )
+            return
+        job = record_promotion(
+            runtime.store,
+            runtime.settings,
+            runtime.family,
+            asset,
+            user,
+            settings.final_priority,
+        )
+        announce(runtime, job, job.thread_ts)
+
+    on_variant_action(
+        app,
+        runtime,
+        blocks.VariantControl(
+            blocks.PROMOTE,
+            "Promote",
+            button=True,
+            style="primary",
+            order=20,
+            shows_for=is_draft_image,
+        ),
+        promote_clicked,
+    )

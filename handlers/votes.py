@@ -1,0 +1,134 @@
+"""Votes on variants: the Vote button (a toggle) and emoji reactions on a variants message.
+
+Reactions count where they name one variant without doubt: :+1: on a message that shows one
+variant, :one:…:eight: on any variants message. Each vote is one transaction; the tally on the
+message is re-rendered from the database, at most once per interval per message, and always once
+more after the last vote, so it ends up exact however fast the votes come.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks, jobs, votes
+from bot.assets import job_assets
+from bot.coalesce import Coalescer
+from bot.posted import VARIANTS, extra_blocks, job_messages, posted_message, record_posted
+from bot.runtime import Runtime
+from handlers.job_messages import NOT_REROLLABLE
+from handlers.variant_actions import on_variant_action
+
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+THUMBS_UP = {"+1", "thumbsup"}
+
+
+def is_draft_image(asset: dict[str, Any]) -> bool:
+    return asset.get("tier") == "draft" and (asset.get("media_type") or "").startswith("image/")
+
+
+def reaction_name(name: str) -> str:
+    """``+1::skin-tone-3`` is a :+1: too."""
+    return name.split("::", 1)[0]
+
+
+def reaction_target(name: str, assets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The variant a reaction votes for, or None when it names none unambiguously."""
+    name = reaction_name(name)
+    if name in THUMBS_UP and len(assets) == 1:
+        return assets[0]
+    if name in NUMBERS:
+        return next((a for a in assets if a["variant"] == NUMBERS[name]), None)
+    return None
+
+
+class TallyBoard:
+    """Keeps every variants message showing its current tally, throttled per message."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.coalescer = Coalescer(runtime.settings.progress_interval_s)
+
+    def changed(self, job_id: int) -> None:
+        for message in job_messages(self.runtime.store, job_id, VARIANTS):
+            channel, ts = message["channel_id"], message["ts"]
+            self.coalescer.request(f"{channel}:{ts}", lambda m=message: self._render(m))
+
+    def _render(self, message: dict[str, Any]) -> None:
+        """The variants message as first posted (same extra lines), with the current tally."""
+        store = self.runtime.store
+        job = jobs.get_job(store, message["job_id"])
+        assets = job_assets(store, job.id)
+        file_ids = [a["slack_file_id"] for a in assets]
+        if not all(file_ids):
+            return
+        text, message_blocks = blocks.variants(
+            job,
+            assets,
+            file_ids,
+            extra=extra_blocks(message),
+            rerollable=job.kind not in NOT_REROLLABLE,
+            notes=votes.vote_notes(store, assets),
+        )
+        self.runtime.client.chat_update(
+            channel=message["channel_id"], ts=message["ts"], text=text, blocks=message_blocks
+        )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    board = TallyBoard(runtime)
+    store = runtime.store
+
+    def vote_clicked(
+        runtime: Runtime,
+        body: dict[str, Any],
+        asset: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+    ) -> None:
+        container = body.get("container") or {}
+        if container.get("message_ts") and not job_messages(store, asset["job_id"], VARIANTS):
+            # A message posted before votes existed: learn where it is from the click.
+            record_posted(store, asset["job_id"], container["channel_id"], container["message_ts"])
+        votes.toggle_vote(store, asset["id"], body["user"]["id"])
+        board.changed(asset["job_id"])
+
+    on_variant_action(
+        app,
+        runtime,
+        blocks.VariantControl(blocks.VOTE, "Vote", button=True, order=10, shows_for=is_draft_image),
+        vote_clicked,
+    )
+
+    def on_variants_message(event: dict[str, Any]) -> bool:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not event.get("user"):
+            return False
+        found = posted_message(store, item.get("channel", ""), item.get("ts", ""))
+        return found is not None and found["kind"] == VARIANTS
+
+    def target(event: dict[str, Any]) -> dict[str, Any] | None:
+        item = event["item"]
+        message = posted_message(store, item["channel"], item["ts"])
+        assets = [a for a in job_assets(store, message["job_id"]) if is_draft_image(a)]
+        return reaction_target(event["reaction"], assets)
+
+    @app.event("reaction_added", matchers=[on_variants_message])
+    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
+        asset = target(event)
+        if asset is None or not store.first_delivery(f"event:{body.get('event_id')}"):
+            return
+        name = reaction_name(event["reaction"])
+        if votes.add_reaction_vote(store, asset["id"], event["user"], name):
+            board.changed(asset["job_id"])
+
+    @app.event("reaction_removed", matchers=[on_variants_message])
+    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        asset = target(event)
+        if asset is None or not store.first_delivery(f"event:{body.get('event_id')}"):
+            return
+        name = reaction_name(event["reaction"])
+        if votes.remove_reaction_vote(store, asset["id"], event["user"], name):
+            board.changed(asset["job_id"])

@@ -1,0 +1,33 @@
+import pytest
+
+from bot.assets import get_asset
+from bot.config import Settings
+from bot.promotion import final_params, lineage, record_promotion
+from bot.store import Store
+from models.presets import TINY
+from tests.bot.review_rows import draft_job
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "db.sqlite")
+
+
+def test_a_final_rerenders_the_draft_at_the_final_tier_with_its_seed(store):
+    v1, (a1, _) = draft_job(store)
+    draft = get_asset(store, a1)
+    params = final_params(draft, v1, "U5", Settings(models="tiny"), TINY)
+    assert (params["width"], params["height"]) == (256, 256)
+    assert params["seeds"] == [draft["seed"]] and params["init_asset_id"] == a1
+    assert params["strength"] == TINY.tiers["final"].default_strength
+    assert int(params["steps"] * params["strength"]) >= 1
+    assert (params["source_iteration"], params["source_variant"]) == (1, 1)
+
+
+def test_finals_first_sets_priority_and_lineage_walks_back(store):
+    v1, (_, a2) = draft_job(store)
+    _, (b1,) = draft_job(store, iteration=2, n=1, parent=v1.id, init=a2, seed=70)
+    job = record_promotion(store, Settings(models="tiny"), TINY, get_asset(store, b1), "U5", 10)
+    assert job.kind == "final" and job.priority == 10 and job.thread_ts == "1.0"
+    labels = [step.label for step in lineage(store, get_asset(store, b1))]
+    assert labels == ["v1 #2", "v2 #1"]
