@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.anchors import check_name
+from bot.channel_settings import get_settings
 from bot.draft_options import (
     MAX_PROMPT_CHARS,
     MAX_SEED,
@@ -132,12 +133,18 @@ def save(store: Store, row: Row) -> Row:
     return row
 
 
-def may_manage_recipe(store: Store, recipe: Row, user_id: str) -> bool:
-    """Who may delete (or later edit) a recipe: the person who saved it.
+def recipe_managers(store: Store, recipe: Row) -> tuple[str, ...]:
+    """Who may delete a recipe: whoever saved it, plus the named approvers of the channel it was
+    made in. A channel where anyone may promote names nobody, so it grants nobody extra rights."""
+    approvers = (
+        get_settings(store, recipe["channel_id"]).approvers if recipe.get("channel_id") else None
+    )
+    owner = (recipe["created_by"],) if recipe.get("created_by") else ()
+    return owner + tuple(a for a in approvers or () if a not in owner)
 
-    The one place to widen this, e.g. to a channel's approvers once channels have them.
-    """
-    return recipe.get("created_by") == user_id
+
+def may_manage_recipe(store: Store, recipe: Row, user_id: str) -> bool:
+    return user_id in recipe_managers(store, recipe)
 
 
 def delete(store: Store, recipe: Row) -> None:

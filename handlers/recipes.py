@@ -222,9 +222,10 @@ def recipe_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> bl
                     + f"{describe(recipe, store)}\nRun: `{recipes.usage(recipe)}`"
                 )
             if not recipes.may_manage_recipe(store, recipe, user):
+                who = ", ".join(f"<@{u}>" for u in recipes.recipe_managers(store, recipe))
                 return blocks.notice(
-                    f":warning: Only <@{recipe['created_by']}>, who saved `{recipe['name']}`, "
-                    "can delete it."
+                    f":warning: Only {who} can delete `{recipe['name']}`: whoever saved it and "
+                    "the approvers of the channel it was made in."
                 )
             recipes.delete(store, recipe)
             return blocks.notice(

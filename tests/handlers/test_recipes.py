@@ -94,8 +94,11 @@ def test_save_from_a_variant_then_draft_with_slots(spy_bot):
     assert "Negative: text, logo" in shown and "/draft --recipe hero" in shown
 
     refused = bot.sender.command("/dailies", "recipe delete hero", user_id="U2").json()["text"]
-    assert "Only <@U1>" in refused
-    done = bot.sender.command("/dailies", "recipe delete hero").json()["text"]
+    assert "Only <@U1> can delete" in refused
+    bot.sender.command("/dailies", "approvers <@U3>")
+    refused = bot.sender.command("/dailies", "recipe delete hero", user_id="U2").json()["text"]
+    assert "Only <@U1>, <@U3> can delete" in refused, "the channel's approvers may delete too"
+    done = bot.sender.command("/dailies", "recipe delete hero", user_id="U3").json()["text"]
     assert "Deleted recipe `hero`" in done
     assert jobs.get_job(bot.runtime.store, 2).params["recipe_id"] == recipe["id"]
     assert assets_of_job(bot, 2)[0]["recipe_id"] == recipe["id"], "lineage survives deletion"
