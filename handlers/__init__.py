@@ -12,6 +12,7 @@ from handlers import (
     draft,
     edit_actions,
     edit_reply,
+    ignored_events,
     job_controls,
     palette,
     promote,
@@ -37,5 +38,6 @@ def register(app: App, runtime: Runtime) -> None:
         votes,
         promote,
         replies,
+        ignored_events,  # last: it acknowledges what nothing above claimed
     ):
         module.register(app, runtime)
