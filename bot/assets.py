@@ -16,8 +16,10 @@ from typing import Any
 
 from PIL import Image
 
+from bot.jobs import Job
 from bot.png_params import ImageParameters
 from bot.store import Store
+from models.request import GeneratedImage, GenerationResult
 
 
 def write_content_addressed(root: Path, data: bytes, suffix: str) -> tuple[str, str]:
@@ -86,6 +88,51 @@ def save_image_asset(
     with store.write() as db:
         row["id"] = db["assets"].insert(row).last_pk
     return row
+
+
+def save_generated(
+    store: Store,
+    assets_dir: Path,
+    job: Job,
+    generated: GeneratedImage,
+    used: GenerationResult,
+    *,
+    variant: int,
+    prompt: str,
+    negative_prompt: str,
+    tier: str,
+    parent_id: int | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save one image a runner just made for ``job``, with the parameters it really used (the
+    PNG chunk and the row say the same), in the job's channel and thread."""
+    parameters = ImageParameters(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        steps=used.steps,
+        sampler=used.scheduler,
+        cfg_scale=used.guidance,
+        seed=generated.seed,
+        width=generated.image.width,
+        height=generated.image.height,
+        model=used.model_id,
+        denoising_strength=used.strength,
+    )
+    return save_image_asset(
+        store,
+        assets_dir,
+        generated.image,
+        parameters,
+        job_id=job.id,
+        variant=variant,
+        tier=tier,
+        scheduler=used.scheduler,
+        parent_id=parent_id,
+        user_id=job.user_id,
+        channel_id=job.channel_id,
+        thread_ts=job.thread_ts,
+        extra=extra,
+    )
 
 
 def job_assets(store: Store, job_id: int) -> list[dict[str, Any]]:

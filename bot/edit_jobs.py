@@ -13,9 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from bot.assets import get_asset, job_assets, load_asset_image, save_image_asset
+from bot.assets import get_asset, job_assets, load_asset_image, save_generated
 from bot.jobs import Job
-from bot.png_params import ImageParameters
 from bot.store import Store
 from models import masks
 from models.inpaint import InpaintRequest
@@ -46,31 +45,17 @@ def _saver(
 
     def save(index: int, generated: GeneratedImage, used: GenerationResult) -> None:
         params = job.params
-        parameters = ImageParameters(
-            prompt=prompt,
-            negative_prompt=params.get("negative_prompt", ""),
-            steps=used.steps,
-            sampler=used.scheduler,
-            cfg_scale=used.guidance,
-            seed=generated.seed,
-            width=generated.image.width,
-            height=generated.image.height,
-            model=used.model_id,
-            denoising_strength=used.strength,
-        )
-        save_image_asset(
+        save_generated(
             store,
             assets_dir,
-            generated.image,
-            parameters,
-            job_id=job.id,
+            job,
+            generated,
+            used,
             variant=todo[index][0],
+            prompt=prompt,
+            negative_prompt=params.get("negative_prompt", ""),
             tier=params["tier"],
-            scheduler=used.scheduler,
             parent_id=parent_id,
-            user_id=job.user_id,
-            channel_id=job.channel_id,
-            thread_ts=job.thread_ts,
         )
 
     return save

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import anchors
-from bot.assets import get_asset, job_assets, load_asset_image, save_image_asset
+from bot.assets import get_asset, job_assets, load_asset_image, save_generated
 from bot.jobs import Job
-from bot.png_params import ImageParameters
 from bot.store import Store
 from models.request import CancelCheck, GeneratedImage, GenerationRequest, ProgressCallback
 from models.runner import ModelRunner
@@ -73,32 +72,17 @@ def run_generation_job(
 
         def save(index: int, generated: GeneratedImage) -> None:
             """Save each variant as soon as it exists: a cancel or crash keeps what was made."""
-            variant = todo[index][0]
-            parameters = ImageParameters(
-                prompt=request.prompt,
-                negative_prompt=request.negative_prompt,
-                steps=used.steps,
-                sampler=used.scheduler,
-                cfg_scale=used.guidance,
-                seed=generated.seed,
-                width=generated.image.width,
-                height=generated.image.height,
-                model=used.model_id,
-                denoising_strength=used.strength,
-            )
-            save_image_asset(
+            save_generated(
                 store,
                 assets_dir,
-                generated.image,
-                parameters,
-                job_id=job.id,
-                variant=variant,
+                job,
+                generated,
+                used,
+                variant=todo[index][0],
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt,
                 tier=request.tier,
-                scheduler=used.scheduler,
                 parent_id=parent_id,
-                user_id=job.user_id,
-                channel_id=job.channel_id,
-                thread_ts=job.thread_ts,
                 extra={
                     "anchor_id": anchor["id"] if anchor is not None else None,
                     "anchor_scale": used.anchor_scale,
