@@ -18,6 +18,7 @@ from bot.assets import get_asset
 from bot.jobs import Job
 from bot.runtime import Runtime
 from handlers.dailies_command import SUBCOMMANDS
+from handlers.ephemeral import tell
 from handlers.job_controls import first_click
 from handlers.job_messages import RESULT_EXTRAS
 from handlers.variant_actions import on_variant_action
@@ -45,17 +46,12 @@ def _team(body: dict[str, Any]) -> str | None:
     return (body.get("team") or {}).get("id") or body.get("team_id") or body["user"].get("team_id")
 
 
-def _ephemeral(respond: Respond, message: blocks.Message) -> None:
-    text, message_blocks = message
-    respond(response_type="ephemeral", replace_original=False, text=text, blocks=message_blocks)
-
-
 def lock_style(
     runtime: Runtime, body: dict[str, Any], asset: dict[str, Any], respond: Respond, client: Any
 ) -> None:
     user = body["user"]["id"]
     anchor = anchors.lock(runtime.store, asset, _team(body), user)
-    _ephemeral(respond, blocks.anchor_locked(anchor, asset["channel_id"]))
+    tell(respond, blocks.anchor_locked(anchor, asset["channel_id"]))
     client.chat_postMessage(
         channel=asset["channel_id"],
         thread_ts=asset["thread_ts"],
@@ -70,7 +66,7 @@ def unlock_style(
     user = body["user"]["id"]
     current, scope = anchors.active(runtime.store, asset["channel_id"], asset["thread_ts"])
     if current is None:
-        _ephemeral(respond, blocks.notice("This thread follows no style anchor already."))
+        tell(respond, blocks.notice("This thread follows no style anchor already."))
         return
     anchors.follow(runtime.store, asset["channel_id"], asset["thread_ts"], None, user)
     also = " (the channel's anchor no longer applies in this thread)" if scope == "channel" else ""
@@ -246,7 +242,7 @@ def register(app: App, runtime: Runtime) -> None:
         anchor = anchors.get(runtime.store, int(body["actions"][0]["value"]))
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         if anchor is None:
-            _ephemeral(respond, blocks.notice("That anchor no longer exists."))
+            tell(respond, blocks.notice("That anchor no longer exists."))
             return
         anchors.promote(runtime.store, anchor, channel, body["user"]["id"])
-        _ephemeral(respond, blocks.notice(_channel_now(anchor, channel)))
+        tell(respond, blocks.notice(_channel_now(anchor, channel)))

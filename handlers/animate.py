@@ -35,6 +35,7 @@ from bot.clip_options import parse_animate_values
 from bot.job_events import JobHooks
 from bot.jobs import Job
 from bot.runtime import Runtime
+from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
     image_job_hooks,
@@ -57,10 +58,6 @@ def _preset(runtime: Runtime) -> VideoPreset | None:
         return None
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=text)
-
-
 def open_animate_modal(
     runtime: Runtime,
     body: dict[str, Any],
@@ -70,10 +67,10 @@ def open_animate_modal(
 ) -> None:
     preset = _preset(runtime)
     if preset is None:
-        _ephemeral(respond, f"The `{runtime.family.name}` models have no video tier to animate.")
+        tell(respond, f"The `{runtime.family.name}` models have no video tier to animate.")
         return
     if not is_image(asset):
-        _ephemeral(respond, "Animate starts from an image: pick a variant or a final.")
+        tell(respond, "Animate starts from an image: pick a variant or a final.")
         return
     metadata = json.dumps({"asset_id": asset["id"], "channel_id": body["channel"]["id"]})
     view = blocks.animate_modal(
@@ -86,9 +83,7 @@ def open_animate_modal(
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:  # an expired trigger (a slow click) is the usual cause
-        _ephemeral(
-            respond, f"The Animate form did not open ({exc.response.get('error')}): try again."
-        )
+        tell(respond, f"The Animate form did not open ({exc.response.get('error')}): try again.")
 
 
 def clip_naming(job: Job, clip: dict[str, Any]) -> tuple[str, str, str]:
@@ -200,7 +195,7 @@ def register(app: App, runtime: Runtime) -> None:
             clip = get_asset(runtime.store, int(pattern.match(action["action_id"]).group(1)))
             preset = _preset(runtime)
             if clip is None or not is_clip(clip) or preset is None:
-                _ephemeral(respond, "That clip no longer exists.")
+                tell(respond, "That clip no longer exists.")
                 return
             try:
                 if base == blocks.CLIP_HD:
@@ -209,7 +204,7 @@ def register(app: App, runtime: Runtime) -> None:
                     params = extend_params(clip, runtime.settings.max_clip_extensions)
                     kind = ANIMATE_EXTEND
             except ClipRefused as exc:
-                _ephemeral(respond, str(exc))
+                tell(respond, str(exc))
                 return
             _queue(runtime, kind, params, user, clip)
 

@@ -31,6 +31,7 @@ from bot.edit_params import (
 )
 from bot.runtime import Runtime
 from bot.slack_io import Upload, upload_files, wait_until_shared
+from handlers.ephemeral import tell
 from handlers.job_messages import announce, image_job_hooks
 from handlers.variant_actions import on_variant_action
 from models.masks import CELL_NAMES
@@ -61,14 +62,10 @@ def record(
     return announce(runtime, job, asset["thread_ts"])
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=text)
-
-
 def _in_slack(asset: dict[str, Any], respond: Respond) -> bool:
     if asset.get("channel_id") and asset.get("thread_ts"):
         return True
-    _ephemeral(respond, "That image was not made in a Slack thread, so there is nowhere to post.")
+    tell(respond, "That image was not made in a Slack thread, so there is nowhere to post.")
     return False
 
 
@@ -81,7 +78,7 @@ def on_vary(mode: str) -> Callable[..., None]:
         try:
             params = vary_params(runtime.store, runtime.settings, runtime.family, asset, mode)
         except EditError as exc:
-            _ephemeral(respond, f":warning: {exc}")
+            tell(respond, f":warning: {exc}")
             return
         record(runtime, "vary", params, body["user"]["id"], asset)
 
@@ -97,7 +94,7 @@ def on_upscale(scale: int) -> Callable[..., None]:
         try:
             params = upscale_params(runtime.settings, runtime.family, asset, scale)
         except EditError as exc:
-            _ephemeral(respond, f":warning: {exc}")
+            tell(respond, f":warning: {exc}")
             return
         record(runtime, "upscale", params, body["user"]["id"], asset)
 

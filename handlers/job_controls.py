@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from bot import blocks, jobs
 from bot.job_params import reroll_params
 from bot.runtime import Runtime
+from handlers.ephemeral import tell
 from handlers.job_messages import announce, update_status
 
 
@@ -21,9 +22,7 @@ def first_click(runtime: Runtime, body: dict[str, Any]) -> bool:
 def _job_from(runtime: Runtime, body: dict[str, Any], respond: Respond) -> jobs.Job | None:
     job = jobs.find_job(runtime.store, int(body["actions"][0]["value"]))
     if job is None:
-        respond(
-            response_type="ephemeral", replace_original=False, text="That job no longer exists."
-        )
+        tell(respond, "That job no longer exists.")
     return job
 
 
@@ -34,11 +33,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         if job.status in jobs.FINISHED:
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=f"That job is already {job.status}.",
-            )
+            tell(respond, f"That job is already {job.status}.")
             return
         job = runtime.engine.cancel(job.id, body["user"]["id"])
         if job.status == jobs.RUNNING:

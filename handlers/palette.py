@@ -16,6 +16,7 @@ from bot.palette_store import clear_palette, get_palette, set_palette
 from bot.runtime import Runtime
 from handlers.anchors import is_image
 from handlers.dailies_command import SUBCOMMANDS
+from handlers.ephemeral import tell
 from handlers.job_messages import (
     NOT_REROLLABLE,
     RESULT_EXTRAS,
@@ -106,11 +107,7 @@ def snap_to_palette(
 ) -> None:
     palette = get_palette(runtime.store, asset["channel_id"])
     if not palette:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f"This channel has no brand palette any more. Set one: {PALETTE_USAGE}",
-        )
+        tell(respond, f"This channel has no brand palette any more. Set one: {PALETTE_USAGE}")
         return
     source_job = jobs.find_job(runtime.store, asset["job_id"])
     aspect = source_job.params.get("aspect") if source_job else None

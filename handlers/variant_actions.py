@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.assets import get_asset
 from bot.runtime import Runtime
+from handlers.ephemeral import tell
 
 # (runtime, body, asset, respond, client) -> None; the click is already acked.
 VariantHandler = Callable[[Runtime, dict[str, Any], dict[str, Any], Respond, WebClient], None]
@@ -36,9 +37,7 @@ def _dispatch(
         return
     asset = get_asset(runtime.store, asset_id)
     if asset is None:
-        respond(
-            response_type="ephemeral", replace_original=False, text="That image no longer exists."
-        )
+        tell(respond, "That image no longer exists.")
         return
     _handlers(runtime)[base](runtime, body, asset, respond, client)
 
@@ -68,11 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
         action = body["actions"][0]
         base = action["selected_option"]["value"]
         if base not in _handlers(runtime):
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text="That action is not available any more.",
-            )
+            tell(respond, "That action is not available any more.")
             return
         _dispatch(
             runtime, base, int(menu.match(action["action_id"]).group(1)), body, respond, client
