@@ -11,6 +11,8 @@ import io
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,45 @@ def write_content_addressed(root: Path, data: bytes, suffix: str) -> tuple[str, 
     return digest, relative
 
 
+# zlib level 1: a 1024² photo-like PNG encodes in ~66 ms instead of ~315 ms at PIL's default 6,
+# for files ~19 % larger (measured on this project's CPU); encoding sits on the render path.
+PNG_COMPRESS_LEVEL = 1
+
+
 def png_bytes(image: Image.Image, parameters: ImageParameters) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=parameters.to_pnginfo())
+    image.save(
+        buffer, format="PNG", pnginfo=parameters.to_pnginfo(), compress_level=PNG_COMPRESS_LEVEL
+    )
     return buffer.getvalue()
+
+
+class BackgroundSaves:
+    """Saves run on a helper thread, in order, while the worker renders the next image.
+
+    On a GPU the encode + write + row of one image then overlaps the next image's denoising
+    instead of idling the device. Leaving the ``with`` block waits for every save, so a job is
+    never reported before its files and rows exist, and a save error fails the job.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dailies-save")
+        self._futures: list[Future[Any]] = []
+
+    def submit(self, save: Callable[[], Any]) -> None:
+        self._futures.append(self._pool.submit(save))
+
+    def __enter__(self) -> BackgroundSaves:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            for future in self._futures:
+                error = future.exception()
+                if error is not None and exc_info[0] is None:
+                    raise error
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def save_image_asset(

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from bot import anchors
-from bot.assets import get_asset, job_assets, load_asset_image, save_generated
+from bot.assets import (
+    BackgroundSaves,
+    get_asset,
+    job_assets,
+    load_asset_image,
+    save_generated,
+)
 from bot.jobs import Job
 from bot.store import Store
 from models.request import CancelCheck, GeneratedImage, GenerationRequest, ProgressCallback
@@ -72,24 +78,27 @@ def run_generation_job(
 
         def save(index: int, generated: GeneratedImage) -> None:
             """Save each variant as soon as it exists: a cancel or crash keeps what was made."""
-            save_generated(
-                store,
-                assets_dir,
-                job,
-                generated,
-                used,
-                variant=todo[index][0],
-                prompt=request.prompt,
-                negative_prompt=request.negative_prompt,
-                tier=request.tier,
-                parent_id=parent_id,
-                extra={
-                    "anchor_id": anchor["id"] if anchor is not None else None,
-                    "anchor_scale": used.anchor_scale,
-                    "recipe_id": params.get("recipe_id"),
-                },
+            saves.submit(
+                lambda: save_generated(
+                    store,
+                    assets_dir,
+                    job,
+                    generated,
+                    used,
+                    variant=todo[index][0],
+                    prompt=request.prompt,
+                    negative_prompt=request.negative_prompt,
+                    tier=request.tier,
+                    parent_id=parent_id,
+                    extra={
+                        "anchor_id": anchor["id"] if anchor is not None else None,
+                        "anchor_scale": used.anchor_scale,
+                        "recipe_id": params.get("recipe_id"),
+                    },
+                )
             )
 
         used = runner.describe(request)
-        runner.generate(request, progress=progress, cancelled=cancelled, on_image=save)
+        with BackgroundSaves() as saves:
+            runner.generate(request, progress=progress, cancelled=cancelled, on_image=save)
     return job_assets(store, job.id)
