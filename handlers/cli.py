@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -91,6 +92,15 @@ def _flags_text(args: argparse.Namespace) -> str:
     return text
 
 
+def check_output_folder(out: Path) -> None:
+    """Refuse an unusable --out before any rendering, not after it."""
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out} is a file, not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not os.access(probe, os.W_OK):
+        raise CliError(f"--out {out}: {probe} is not writable")
+
+
 def run_draft(
     runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr
 ) -> list[Path]:
@@ -100,6 +110,7 @@ def run_draft(
 
     options, _ = parse_draft_text(text)
     params = draft_params(options, runtime.settings, runtime.family, tier=tier)
+    check_output_folder(out)
     finished = threading.Event()
     outcome: dict[str, Any] = {}
 

@@ -82,6 +82,13 @@ def test_bad_input_goes_to_stderr_and_writes_nothing(tmp_path):
     assert done.returncode == 2
     assert "between 1 and 8, got 20" in done.stderr
     assert done.stdout == "" and not (tmp_path / "out").exists()
+    a_file = tmp_path / "taken.png"
+    a_file.write_bytes(b"x")
+    done = run_cli("draft", "a cat", "--out", str(a_file), home=tmp_path / "home")
+    assert done.returncode == 2 and "is a file, not a folder" in done.stderr
+    assert not (tmp_path / "home" / "assets").exists() or not any(
+        (tmp_path / "home" / "assets").rglob("*.png")
+    ), "nothing was rendered"
 
 
 def test_serve_without_tokens_says_which_are_missing(tmp_path):
