@@ -15,6 +15,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
+
+from slack_bolt.error import BoltError
 
 from bot import jobs
 from bot.assets import asset_path, load_asset_image
@@ -196,6 +199,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)
+        return 2
+    except BoltError as exc:  # auth.test refused the token at start-up
+        print(f"dailies: Slack refused the bot token: {exc}", file=sys.stderr)
+        return 2
+    except URLError as exc:
+        print(
+            f"dailies: cannot reach Slack at {settings.slack_api_url} ({exc.reason}); "
+            "check SLACK_API_URL and the network",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

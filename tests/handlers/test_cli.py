@@ -97,3 +97,27 @@ def test_serve_without_tokens_says_which_are_missing(tmp_path):
     assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in done.stderr
     done = run_cli("serve", "--http", home=tmp_path, SLACK_BOT_TOKEN="xoxb-1")
     assert "SLACK_SIGNING_SECRET" in done.stderr
+
+
+def test_serve_says_when_slack_cannot_be_reached_or_refuses_the_token(tmp_path):
+    from tests.slack_imitation import SlackImitation
+
+    done = run_cli(
+        "serve",
+        home=tmp_path,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
+    assert done.returncode == 2
+    assert "cannot reach Slack at http://127.0.0.1:9/api/" in done.stderr
+    with SlackImitation() as slack:
+        done = run_cli(
+            "serve",
+            home=tmp_path,
+            SLACK_BOT_TOKEN="xoxb-wrong",
+            SLACK_APP_TOKEN="xapp-1",
+            SLACK_API_URL=slack.base_url,
+        )
+    assert done.returncode == 2 and "Slack refused the bot token" in done.stderr
+    assert "invalid_auth" in done.stderr
