@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot import blocks, jobs
 from bot.brand_draft import prepare_draft
@@ -17,6 +17,7 @@ from bot.draft_options import OptionsError
 from bot.job_params import draft_params
 from bot.jobs import Job
 from bot.runtime import Runtime
+from handlers.ephemeral import tell
 from handlers.job_messages import announce, image_job_hooks
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -49,7 +50,7 @@ def register(app: App, runtime: Runtime) -> None:
     runtime.events.register(["draft"], image_job_hooks(runtime))
 
     @app.command("/draft")
-    def draft_command(ack: Ack, body: dict[str, Any]) -> None:
+    def draft_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         text = body.get("text", "")
         if not text.strip():
             message_text, message_blocks = blocks.help_message()
@@ -64,7 +65,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(text=message_text, blocks=message_blocks)
             return
         ack()
-        announce(runtime, job, None)
+        announce(runtime, job, None, tell=lambda text: tell(respond, text))
 
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: Any) -> None:

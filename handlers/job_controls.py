@@ -49,7 +49,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         again = follow_up(runtime, job, body["user"]["id"], job.params, attempt=job.attempt + 1)
-        announce(runtime, again, job.thread_ts)
+        announce(runtime, again, job.thread_ts, tell=lambda text: tell(respond, text))
 
     @app.action(blocks.REROLL)
     def reroll(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
         again = follow_up(runtime, job, body["user"]["id"], reroll_params(job.params))
-        announce(runtime, again, job.thread_ts)
+        announce(runtime, again, job.thread_ts, tell=lambda text: tell(respond, text))
 
 
 def follow_up(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -30,13 +31,45 @@ RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any
 NOT_REROLLABLE: set[str] = set()
 
 
-def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
+INVITE_ME = "invite me with `/invite @dailies`, then try again."
+POST_ERRORS = {
+    "not_in_channel": f"I'm not in this channel yet: {INVITE_ME}",
+    "channel_not_found": f"I can't see this channel: {INVITE_ME}",
+    "is_archived": "This channel is archived, so I can't post here.",
+    "thread_not_found": "That thread no longer exists.",
+    "restricted_action": "This workspace doesn't let me post here.",
+}
+
+
+def announce(
+    runtime: Runtime,
+    job: Job,
+    thread_ts: str | None,
+    tell: Callable[[str], None] | None = None,
+) -> Job:
     """Post the job's status message (a new thread root when ``thread_ts`` is None, else a reply
-    in that thread), record where it lives, and hand the job to the workers."""
-    text, status_blocks = blocks.job_status(job, position=None)
-    response = runtime.client.chat_postMessage(
-        channel=job.channel_id, thread_ts=thread_ts, text=text, blocks=status_blocks
-    )
+    in that thread), record where it lives, and hand the job to the workers.
+
+    When Slack refuses the post, the job is closed as failed (it must not wait forever, held) and
+    ``tell`` gives the person the reason privately (by default an ephemeral message, which a
+    slash command can do better through its response_url when the bot is not in the channel).
+    """
+    text, status_blocks = blocks.job_status(replace(job, status=jobs.QUEUED))
+    try:
+        response = runtime.client.chat_postMessage(
+            channel=job.channel_id, thread_ts=thread_ts, text=text, blocks=status_blocks
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        reason = f"could not post to Slack: {error}"
+        job = jobs.finish_job(runtime.store, job.id, jobs.FAILED, reason)
+        jobs.mark_reported(runtime.store, job.id)
+        log.warning("job %s: Slack refused its status message: %s", job.id, error)
+        (tell or whisper(runtime, job.channel_id, job.user_id, thread_ts))(
+            f":warning: {POST_ERRORS.get(error, f'Slack refused my message ({error}).')} "
+            "Nothing was queued."
+        )
+        return job
     message_ts = response["ts"]
     job = jobs.release_job(
         runtime.store, job.id, thread_ts=thread_ts or message_ts, message_ts=message_ts
@@ -47,6 +80,24 @@ def announce(runtime: Runtime, job: Job, thread_ts: str | None) -> Job:
         runtime.queue_positions[job.id] = position
     runtime.engine.wake()
     return job
+
+
+def whisper(
+    runtime: Runtime, channel: str | None, user: str | None, thread_ts: str | None
+) -> Callable[[str], None]:
+    """A private note to one person in a channel; a note Slack refuses is logged, not raised."""
+
+    def say(text: str) -> None:
+        if not channel or not user:
+            return
+        try:
+            runtime.client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=thread_ts, text=text
+            )
+        except SlackApiError as exc:
+            log.warning("could not tell %s in %s: %s", user, channel, exc.response.get("error"))
+
+    return say
 
 
 def report_unreported(runtime: Runtime) -> None:
@@ -64,15 +115,7 @@ def report_unreported(runtime: Runtime) -> None:
 def resume_held(runtime: Runtime) -> None:
     """Jobs accepted just before a crash, whose status message was never posted: post it now."""
     for job in jobs.held_jobs(runtime.store):
-        try:
-            announce(runtime, job, job.thread_ts)
-        except SlackApiError as exc:
-            jobs.finish_job(
-                runtime.store,
-                job.id,
-                jobs.FAILED,
-                f"could not post to Slack: {exc.response['error']}",
-            )
+        announce(runtime, job, job.thread_ts)
 
 
 QUEUE_REFRESH_LIMIT = 10

@@ -86,6 +86,18 @@ def final_hooks(runtime: Runtime) -> Any:
     return hooks
 
 
+def refuse_settings_change(runtime: Runtime, channel: str, user: str) -> blocks.Message | None:
+    """Once a channel names its approvers, only they may change its review settings; otherwise
+    anybody could lift the restriction the list exists for."""
+    current = get_settings(runtime.store, channel)
+    if current.approvers is None or user in current.approvers:
+        return None
+    return blocks.notice(
+        f":no_entry: Only this channel's approvers ({describe_approvers(current)}) can change "
+        "who may promote or whether finals go first."
+    )
+
+
 def approvers_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.Message:
     channel, user = body["channel_id"], body["user_id"]
     if args:
@@ -93,6 +105,8 @@ def approvers_command(runtime: Runtime, body: dict[str, Any], args: str) -> bloc
             approvers = parse_approvers(args)
         except OptionsError as exc:
             return blocks.notice(f":warning: {exc}")
+        if refused := refuse_settings_change(runtime, channel, user):
+            return refused
         settings = set_approvers(runtime.store, channel, user, approvers)
         return blocks.approvers_answer(describe_approvers(settings), settings.finals_first, True)
     settings = get_settings(runtime.store, channel)
@@ -116,6 +130,8 @@ def finals_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.
             f":warning: `/dailies finals {args}` is not something I know. "
             "Say `/dailies finals first on` or `/dailies finals first off`."
         )
+    if refused := refuse_settings_change(runtime, channel, user):
+        return refused
     settings = set_finals_first(runtime.store, channel, user, words == ["on"])
     if settings.finals_first:
         return blocks.notice("Done: final renders now go ahead of drafts in the queue.")

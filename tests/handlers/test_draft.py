@@ -189,3 +189,43 @@ def test_rate_limited_posts_are_retried_not_lost(tmp_path, tiny_runner):
             assert refused, "the imitation refused some posts with 429"
         finally:
             bot.stop()
+
+
+def test_first_status_says_queued_with_cancel(bot):
+    bot.sender.command("/draft", "a clay pot --n 1")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.wait_for_variants("C1", root["ts"])
+    message = bot.slack.message("C1", root["ts"])
+    first = (message["history"] or [message])[0]
+    assert "Queued" in str(first["blocks"]) and "held" not in str(first["blocks"])
+    assert any(b["type"] == "actions" for b in first["blocks"]), "Cancel from the first moment"
+
+
+def test_a_channel_the_bot_cannot_post_in_gets_a_private_reason_and_no_stuck_job(bot):
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web import SlackResponse
+
+    real_post = bot.runtime.client.chat_postMessage
+
+    def refuse_in_c9(**kwargs):
+        if kwargs.get("channel") == "C9":
+            response = SlackResponse(
+                client=bot.runtime.client,
+                http_verb="POST",
+                api_url="chat.postMessage",
+                req_args={},
+                data={"ok": False, "error": "not_in_channel"},
+                headers={},
+                status_code=200,
+            )
+            raise SlackApiError("not_in_channel", response)
+        return real_post(**kwargs)
+
+    bot.runtime.client.chat_postMessage = refuse_in_c9
+    sent = bot.sender.command("/draft", "a clay pot --n 1", channel_id="C9")
+    assert sent.status == 200
+    answer = bot.slack.wait_for(lambda: bot.slack.responses or None)[0]
+    assert "invite me with `/invite @dailies`" in answer["json"]["text"]
+    job = jobs.get_job(bot.runtime.store, 1)
+    assert job.status == jobs.FAILED and "not_in_channel" in job.error
+    assert jobs.held_jobs(bot.runtime.store) == []

@@ -205,6 +205,6 @@ def test_results_made_but_not_shown_before_a_stop_are_shown_at_the_next_start(
     try:
         shown = second_bot.wait_for_variants("C1", root["ts"])[0]
         assert len([b for b in shown["blocks"] if b["type"] == "image"]) == 2
-        assert jobs.get_job(second_bot.runtime.store, 1).reported_at is not None
+        slack.wait_for(lambda: jobs.get_job(second_bot.runtime.store, 1).reported_at is not None)
     finally:
         second_bot.stop()

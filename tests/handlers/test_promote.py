@@ -34,6 +34,9 @@ def test_only_approvers_may_promote_and_a_refusal_says_who_can(bot):
     assert "Only <@U2> and <@U3> can promote" in refusal["text"]
     assert [j["kind"] for j in bot.runtime.store.db["jobs"].rows] == ["draft"]
 
+    lifted = bot.sender.command("/dailies", "approvers anyone", user_id="U9").json()["text"]
+    assert "Only this channel's approvers (<@U2> and <@U3>) can change" in lifted
+    assert "<@U2> and <@U3>" in bot.sender.command("/dailies", "approvers").json()["text"]
     bot.sender.command("/dailies", "approvers anyone", user_id="U2")
     bot.sender.command("/dailies", "finals first on")
     click(bot, shown, "promote", 2, "U1")
