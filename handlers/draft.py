@@ -17,6 +17,7 @@ from bot.draft_options import OptionsError
 from bot.job_params import draft_params
 from bot.jobs import Job
 from bot.runtime import Runtime
+from bot.slack_text import plain_text
 from handlers.ephemeral import tell
 from handlers.job_messages import announce, image_job_hooks
 
@@ -51,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.command("/draft")
     def draft_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        text = body.get("text", "")
+        text = plain_text(body.get("text", ""))
         if not text.strip():
             message_text, message_blocks = blocks.help_message()
             ack(text=message_text, blocks=message_blocks)
@@ -71,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
     def mention(body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
         if not runtime.store.first_delivery(f"event:{body.get('event_id') or event['ts']}"):
             return
-        text = _MENTION.sub("", event.get("text", "")).strip()
+        text = plain_text(_MENTION.sub("", event.get("text", ""))).strip()
         thread_ts = event.get("thread_ts")
         try:
             if not text:

@@ -17,6 +17,7 @@ from bot import blocks
 from bot.draft_options import OptionsError
 from bot.iteration import record_iteration, thread_root_job
 from bot.runtime import Runtime
+from bot.slack_text import plain_text
 from handlers.edit_reply import handle_edit_reply
 from handlers.job_messages import announce
 
@@ -53,7 +54,7 @@ def register(app: App, runtime: Runtime) -> None:
                 store,
                 runtime.settings,
                 runtime.family,
-                reply=text,
+                reply=plain_text(text),
                 user_id=user,
                 channel_id=channel,
                 thread_ts=thread_ts,

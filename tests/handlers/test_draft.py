@@ -229,3 +229,19 @@ def test_a_channel_the_bot_cannot_post_in_gets_a_private_reason_and_no_stuck_job
     job = jobs.get_job(bot.runtime.store, 1)
     assert job.status == jobs.FAILED and "not_in_channel" in job.error
     assert jobs.held_jobs(bot.runtime.store) == []
+
+
+def test_slack_escaped_text_reaches_the_model_as_typed(bot):
+    # What Slack sends for: salt & pepper shakers <vintage> like <https://ex.com|ex.com>
+    bot.sender.command(
+        "/draft", "salt &amp; pepper shakers &lt;vintage&gt; like <https://ex.com|ex.com> --n 1"
+    )
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    shown = bot.wait_for_variants("C1", root["ts"])[0]
+    file_id = image_blocks(shown)[0]["slack_file"]["id"]
+    with Image.open(io.BytesIO(bot.slack.files[file_id]["bytes"])) as png:
+        assert parse_parameters(png.text["parameters"]).prompt == (
+            "salt & pepper shakers <vintage> like ex.com"
+        )
+    header = str(shown["blocks"][0])
+    assert "salt &amp; pepper shakers &lt;vintage&gt;" in header and "&amp;amp;" not in header
