@@ -46,11 +46,25 @@ class DraftOptions:
 
 
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)(?:=|\s+|$)")
+_DASHED = re.compile(r"(^|\s)[\u2014\u2013]([A-Za-z][\w-]*)")
+
+
+def flag_names() -> set[str]:
+    """Every flag the bot documents (features add theirs to FLAG_HELP), plus aliases."""
+    return {key.split()[0].removeprefix("--") for key in FLAG_HELP} | {"aspect"}
 
 
 def split_flags(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """Prompt text and (flag, value) pairs in order; a value runs to the next flag."""
-    text = text.replace("\u2014", "--").replace("\u2013", "--").strip()
+    """Prompt text and (flag, value) pairs in order; a value runs to the next flag.
+
+    A dash a phone turned into — or – counts as ``--`` only right before a flag's name
+    (``—ar 4:5``); every other dash in the prompt is the person's and is kept.
+    """
+    names = flag_names()
+    text = _DASHED.sub(
+        lambda m: f"{m.group(1)}--{m.group(2)}" if m.group(2).lower() in names else m.group(0),
+        text,
+    ).strip()
     matches = list(_FLAG.finditer(text))
     prompt = text[: matches[0].start()].strip() if matches else text
     pairs = []

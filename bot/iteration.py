@@ -19,7 +19,7 @@ from typing import Any
 
 from bot import jobs
 from bot.config import Settings
-from bot.draft_options import OptionsError, parse_draft_text, split_flags
+from bot.draft_options import MAX_PROMPT_CHARS, OptionsError, parse_draft_text, split_flags
 from bot.job_params import seeds_from, tier_side
 from bot.jobs import Job
 from bot.store import Store
@@ -170,6 +170,11 @@ def iteration_params(
     change, pairs = split_flags(reply)
     base = pick["prompt"] or source.params["prompt"]
     prompt = f"{base}, {change}" if change else base
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise OptionsError(
+            f"With your change this thread's prompt would be {len(prompt)} characters; the limit "
+            f"is {MAX_PROMPT_CHARS}. Start a fresh `/draft` with a shorter prompt to go on."
+        )
     flags = " ".join(f"--{flag} {value}".rstrip() for flag, value in pairs)
     options, _ = parse_draft_text(f"{prompt} {flags}".strip())
     given = {flag for flag, _ in pairs}

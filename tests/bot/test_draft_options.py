@@ -57,3 +57,11 @@ def test_extra_flags_pass_through_for_later_features():
     options, extras = parse_draft_text("a cat --anchor none", extra_flags=frozenset({"anchor"}))
     assert options.prompt == "a cat"
     assert extras == {"anchor": "none"}
+
+
+def test_dashes_in_the_prompt_are_the_persons_own():
+    options, _ = parse_draft_text("Coffee cup — steam rising, 1990–2000 era —ar 4:5")
+    assert options.prompt == "Coffee cup — steam rising, 1990–2000 era"
+    assert options.aspect == (4, 5)
+    options, _ = parse_draft_text("sunset —moody clouds")
+    assert options.prompt == "sunset —moody clouds"

@@ -67,6 +67,9 @@ def test_a_reply_keeps_settings_unless_its_flags_change_them(store):
     assert changed["negative_prompt"] == "rain" and changed["width"] > changed["height"]
     with pytest.raises(OptionsError, match="between 1 and 8"):
         iteration_params("x --n 20", pick, v1, settings, TINY, 2)
+    long_pick = {**pick, "prompt": "a" * 1995}
+    with pytest.raises(OptionsError, match="this thread's prompt would be 2003 characters"):
+        iteration_params("warmer", long_pick, v1, settings, TINY, 2)
 
 
 def test_record_iteration_numbers_versions(store):
