@@ -97,11 +97,13 @@ def _flags_text(args: argparse.Namespace) -> str:
 
 def check_output_folder(out: Path) -> None:
     """Refuse an unusable --out before any rendering, not after it."""
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out {out} is a file, not a folder")
-    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
-    if not os.access(probe, os.W_OK):
-        raise CliError(f"--out {out}: {probe} is not writable")
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise CliError(f"--out {out}: {folder} is a file, not a folder")
+            if not os.access(folder, os.W_OK):
+                raise CliError(f"--out {out}: {folder} is not writable")
+            return
 
 
 def run_draft(

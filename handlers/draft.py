@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from bot import blocks, jobs
 from bot.brand_draft import prepare_draft
 from bot.draft_options import OptionsError
+from bot.iteration import next_iteration
 from bot.job_params import draft_params
 from bot.jobs import Job
 from bot.runtime import Runtime
@@ -36,6 +37,8 @@ def record_draft(
     brand = prepare_draft(runtime.store, team_id, text, frozenset({"anchor", "recipe"}))
     params = draft_params(brand.options, runtime.settings, runtime.family, tier=brand.tier)
     params.update(brand.params)
+    if thread_ts:  # a mention in a thread that already has drafts is its next version
+        params["iteration"] = next_iteration(runtime.store, channel_id, thread_ts)
     return jobs.create_job(
         runtime.store,
         "draft",

@@ -10,7 +10,7 @@ from bot import blocks, jobs
 from bot.job_params import reroll_params
 from bot.runtime import Runtime
 from handlers.ephemeral import tell
-from handlers.job_messages import announce, update_status
+from handlers.job_messages import announce, refresh_queue_positions, update_status
 
 
 def first_click(runtime: Runtime, body: dict[str, Any]) -> bool:
@@ -35,13 +35,22 @@ def register(app: App, runtime: Runtime) -> None:
         if job.status in jobs.FINISHED:
             tell(respond, f"That job is already {job.status}.")
             return
-        job = runtime.engine.cancel(job.id, body["user"]["id"])
-        if job.status == jobs.RUNNING:
-            update_status(
-                runtime,
-                job,
-                note=f"Cancelling at the next step (asked by <@{body['user']['id']}>)…",
-            )
+        user = body["user"]["id"]
+        job = runtime.engine.cancel(job.id, user)
+
+        def show_cancel() -> None:
+            """After the job's own edits (same outbox), and only if it has not finished since:
+            a late "Cancelling…" must never overwrite "Done"."""
+            current = jobs.get_job(runtime.store, job.id)
+            if current.status == jobs.RUNNING:
+                note = f"Cancelling at the next step (asked by <@{user}>)…"
+                update_status(runtime, current, note=note)
+            refresh_queue_positions(runtime)  # everyone behind a cancelled job moves up
+
+        if runtime.outbox is not None:
+            runtime.outbox.submit(show_cancel)
+        else:
+            show_cancel()
 
     @app.action(blocks.RETRY_JOB)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -86,6 +86,8 @@ def test_bad_input_goes_to_stderr_and_writes_nothing(tmp_path):
     a_file.write_bytes(b"x")
     done = run_cli("draft", "a cat", "--out", str(a_file), home=tmp_path / "home")
     assert done.returncode == 2 and "is a file, not a folder" in done.stderr
+    done = run_cli("draft", "a cat", "--out", str(a_file / "sub"), home=tmp_path / "home")
+    assert done.returncode == 2 and f"{a_file} is a file, not a folder" in done.stderr
     assert not (tmp_path / "home" / "assets").exists() or not any(
         (tmp_path / "home" / "assets").rglob("*.png")
     ), "nothing was rendered"

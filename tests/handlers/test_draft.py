@@ -162,6 +162,16 @@ def test_mention_inside_a_thread_works_in_that_thread(bot):
     assert bot.root_messages() == []
 
 
+def test_a_mention_in_a_dailies_thread_is_its_next_version(bot):
+    bot.sender.command("/draft", "a quiet harbour --n 1")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.wait_for_variants("C1", root["ts"])
+    bot.sender.mention("C1", "U4", "a red boat --n 1", thread_ts=root["ts"])
+    second = bot.wait_for_variants("C1", root["ts"], count=2)[1]
+    assert "v2" in second["text"] or "v2" in str(second["blocks"][0])
+    assert jobs.get_job(bot.runtime.store, 2).params["iteration"] == 2
+
+
 def test_dailies_help_lists_commands_and_flags(bot):
     for text in ("", "help"):
         body = bot.sender.command("/dailies", text).json()

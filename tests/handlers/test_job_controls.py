@@ -208,3 +208,23 @@ def test_results_made_but_not_shown_before_a_stop_are_shown_at_the_next_start(
         slack.wait_for(lambda: jobs.get_job(second_bot.runtime.store, 1).reported_at is not None)
     finally:
         second_bot.stop()
+
+
+def test_cancelling_a_queued_job_moves_the_ones_behind_it_up(tmp_path, slack, tiny_runner):
+    runner = OneAtATime(tiny_runner)
+    bot = start_bot(tmp_path, slack, lambda device: runner)
+    try:
+        bot.sender.command("/draft", "running --n 1", user_id="U1")
+        bot.slack.wait_for(lambda: runner.calls == 1)
+        for user in ("U2", "U3", "U4"):
+            bot.sender.command("/draft", f"queued for {user} --n 1", user_id=user)
+        second, third, fourth = (root_of(bot, i) for i in (1, 2, 3))
+        status = lambda m: str(bot.slack.message("C1", m["ts"])["blocks"])  # noqa: E731
+        bot.slack.wait_for(lambda: "position 3" in status(fourth))
+        bot.sender.block_action("cancel_job", None, "U2", "C1", second["ts"])
+        bot.slack.wait_for(lambda: "Cancelled by <@U2>" in status(second))
+        bot.slack.wait_for(lambda: "position 1" in status(third) and "position 2" in status(fourth))
+    finally:
+        for _ in range(4):
+            runner.permits.release()
+        bot.stop()
