@@ -6,16 +6,55 @@ The params are the complete, JSON-able recipe of a generation job; assets copy w
 from __future__ import annotations
 
 import secrets
+from math import gcd
 from typing import Any
 
 from bot.config import Settings
 from bot.draft_options import MAX_SEED, DraftOptions, OptionsError
+from bot.jobs import Job
 from models.presets import Family, size_for_aspect
 
 
 def tier_side(settings: Settings, family: Family, tier: str) -> int:
     override = {"draft": settings.draft_side, "final": settings.final_side}.get(tier, 0)
     return override or family.tiers[tier].native_side
+
+
+def aspect_text(width: int, height: int) -> str:
+    """A size as its reduced ratio of whole numbers ("W:H"), the form every aspect param takes."""
+    d = gcd(width, height)
+    return f"{width // d}:{height // d}"
+
+
+def asset_aspect(asset: dict[str, Any], job: Job | None) -> str:
+    """The aspect ratio an asset stands for when something is rendered again from it.
+
+    A job's ``aspect`` speaks for the assets rendered at the job's own size: a draft records the
+    ratio asked for (16:9 renders at the nearest grid size, e.g. 1344×768, which is 7:4), and
+    every variant shares it. A job whose variants have different sizes (a resize makes one per
+    format) records only its first, so any other asset stands for its own size.
+    """
+    params = job.params if job is not None else {}
+    recorded = params.get("aspect")
+    if recorded and (params.get("width"), params.get("height")) == (
+        asset["width"],
+        asset["height"],
+    ):
+        return recorded
+    return aspect_text(asset["width"], asset["height"])
+
+
+def aspect_size(settings: Settings, family: Family, tier: str, aspect: str) -> tuple[int, int]:
+    """The tier's generation size for a "W:H" aspect, or an OptionsError a person can read (an
+    aspect taken from an image, e.g. a custom resize, can be more extreme than ``--ar`` allows)."""
+    width, height = (int(x) for x in aspect.split(":"))
+    try:
+        return size_for_aspect(tier_side(settings, family, tier), width, height)
+    except ValueError:
+        raise OptionsError(
+            f"An aspect of {aspect} is too extreme to render at the {tier} tier; "
+            "keep within 1:4 to 4:1."
+        ) from None
 
 
 def seeds_from(base: int | None, n: int) -> list[int]:

@@ -30,6 +30,7 @@ from bot.promotion import lineage, record_promotion
 from bot.runtime import Runtime
 from bot.slack_io import post_referencing_files
 from handlers.dailies_command import SUBCOMMANDS
+from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
     image_job_hooks,
@@ -163,14 +164,18 @@ def register(app: App, runtime: Runtime) -> None:
                 "in this channel. Ask one of them, or see `/dailies approvers`.",
             )
             return
-        job = record_promotion(
-            runtime.store,
-            runtime.settings,
-            runtime.family,
-            asset,
-            user,
-            settings.final_priority,
-        )
+        try:
+            job = record_promotion(
+                runtime.store,
+                runtime.settings,
+                runtime.family,
+                asset,
+                user,
+                settings.final_priority,
+            )
+        except OptionsError as exc:
+            tell(respond, f":warning: {exc}")
+            return
         announce(runtime, job, job.thread_ts)
 
     on_variant_action(
