@@ -20,7 +20,7 @@ from typing import Any
 from bot import jobs
 from bot.config import Settings
 from bot.draft_options import MAX_PROMPT_CHARS, OptionsError, parse_draft_text, split_flags
-from bot.job_params import aspect_size, asset_aspect, seeds_from
+from bot.job_params import aspect_size, asset_aspect, carried_choices, seeds_from
 from bot.jobs import Job
 from bot.store import Store
 from bot.votes import tally
@@ -204,6 +204,7 @@ def iteration_params(
         "strength": strength,
         "iteration": iteration,
         "change": change,
+        **carried_choices(source.params),
     }
 
 

@@ -57,6 +57,17 @@ def aspect_size(settings: Settings, family: Family, tier: str, aspect: str) -> t
         ) from None
 
 
+# Choices a command makes for everything drawn from its images, not for one render: the jobs made
+# from a job's image (a final, the next iteration) carry them over. "anchor" is --anchor's id or
+# "none" (bot/anchors.for_job reads it).
+CARRIED = ("anchor",)
+
+
+def carried_choices(params: dict[str, Any]) -> dict[str, Any]:
+    """The source job's carried choices, to merge into the params of a job made from it."""
+    return {key: params[key] for key in CARRIED if params.get(key) is not None}
+
+
 def seeds_from(base: int | None, n: int) -> list[int]:
     """Variant k gets base+k−1, so "seed 42, variant 3" is seed 44 and easy to re-type."""
     start = secrets.randbelow(MAX_SEED + 1) if base is None else base

@@ -19,7 +19,7 @@ from bot.blocks import KIND_LABEL
 from bot.config import Settings
 from bot.generation_job import run_generation_job
 from bot.iteration import img2img_steps, iteration_of
-from bot.job_params import aspect_size, asset_aspect
+from bot.job_params import aspect_size, asset_aspect, carried_choices
 from bot.jobs import Job
 from bot.store import Store
 from models.presets import FINAL, Family
@@ -48,6 +48,7 @@ def final_params(
         "promoted_by": promoted_by,
         "source_iteration": iteration_of(draft_job) if draft_job.kind == "draft" else None,
         "source_variant": draft["variant"],
+        **carried_choices(draft_job.params),
     }
 
 
