@@ -10,7 +10,7 @@ from math import gcd
 from typing import Any
 
 from bot.config import Settings
-from bot.draft_options import MAX_SEED, DraftOptions, OptionsError
+from bot.draft_options import MAX_ASPECT_SIDE_RATIO, MAX_SEED, DraftOptions, OptionsError
 from bot.jobs import Job
 from models.presets import Family, size_for_aspect
 
@@ -45,16 +45,15 @@ def asset_aspect(asset: dict[str, Any], job: Job | None) -> str:
 
 
 def aspect_size(settings: Settings, family: Family, tier: str, aspect: str) -> tuple[int, int]:
-    """The tier's generation size for a "W:H" aspect, or an OptionsError a person can read (an
-    aspect taken from an image, e.g. a custom resize, can be more extreme than ``--ar`` allows)."""
+    """The tier's generation size for a "W:H" aspect, or an OptionsError a person can read: an
+    aspect taken from an image (a custom resize) can be more extreme than ``--ar`` allows."""
     width, height = (int(x) for x in aspect.split(":"))
-    try:
-        return size_for_aspect(tier_side(settings, family, tier), width, height)
-    except ValueError:
+    if max(width / height, height / width) > MAX_ASPECT_SIDE_RATIO:
         raise OptionsError(
-            f"An aspect of {aspect} is too extreme to render at the {tier} tier; "
-            "keep within 1:4 to 4:1."
-        ) from None
+            f"This image's aspect ({aspect}) is too extreme to render again at the {tier} tier: "
+            "that works within 1:4 to 4:1."
+        )
+    return size_for_aspect(tier_side(settings, family, tier), width, height)
 
 
 # Choices a command makes for everything drawn from its images, not for one render: the jobs made

@@ -54,3 +54,17 @@ def test_a_final_from_any_resize_variant_keeps_that_variants_own_aspect():
             )
         )
     assert shapes == [("300:157", 1), ("9:16", -1), ("1:1", 0)]
+
+
+def test_a_final_refuses_an_aspect_beyond_4_to_1_with_a_reason():
+    from bot.draft_options import OptionsError
+    from bot.edit_params import Format, resize_params
+    from bot.jobs import Job
+
+    source = {"id": 1, "width": 64, "height": 64, "tier": "draft", "prompt": "p", "variant": 1}
+    params = resize_params(TINY, source, [Format("5:1", 1280, 256)])
+    job = Job(id=2, kind="resize", status="done", params=params)
+    asset = {"id": 11, "width": 1280, "height": 256, "prompt": "p", "negative_prompt": ""}
+    asset |= {"seed": 3, "variant": 1}
+    with pytest.raises(OptionsError, match=r"\(5:1\) is too extreme .* within 1:4 to 4:1"):
+        final_params(asset, job, "U1", Settings(models="tiny"), TINY)

@@ -301,3 +301,8 @@ def test_promote_on_resize_results_keeps_each_formats_own_shape(bot):
     wide, tall = sorted(sizes, key=lambda size: size[1] / size[0])
     assert wide[0] / wide[1] > 1.4 and tall[1] / tall[0] > 1.4, sizes
     assert not bot.slack.ephemerals
+
+
+def test_a_wide_draft_at_a_64_px_draft_side_is_drawn_wide(bot):
+    _root, shown = draft(bot, "a kite over dunes --ar 16:9 --n 1 --seed 3")
+    assert png(bot, image_blocks(shown)[0]["slack_file"]["id"]).size == (128, 64)
