@@ -179,14 +179,23 @@ def active(store: Store, channel_id: str | None, thread_ts: str | None) -> tuple
 def for_job(
     store: Store, params: dict[str, Any], channel_id: str | None, thread_ts: str | None
 ) -> Row | None:
-    """The anchor a job follows: its own ``anchor`` param (an id, or "none") when the command
-    said so, else whatever its thread or channel follows now."""
+    """The anchor a job follows.
+
+    A choice made in the thread itself (Lock style, Unlock style) comes first: it is the latest
+    word on that thread. Then the job's own ``anchor`` param (an id, or "none"): what its command
+    said, which the jobs made from it (finals, iterations, re-rolls) carry on, so they keep the
+    style their source was drawn in. Then whatever the channel follows now.
+    """
+    if channel_id and thread_ts:
+        scope = _scope(store, channel_id, thread_ts)
+        if scope is not None:
+            return get(store, scope["anchor_id"]) if scope["anchor_id"] else None
     override = params.get("anchor")
     if override == NONE:
         return None
     if override:
         return get(store, int(override))
-    return active(store, channel_id, thread_ts)[0]
+    return channel_anchor(store, channel_id) if channel_id else None
 
 
 def latest_locked_by(store: Store, channel_id: str, user_id: str) -> Row | None:

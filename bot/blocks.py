@@ -874,10 +874,12 @@ def final_result(
     asset: dict[str, Any],
     file_id: str,
     chain: list[tuple[str, dict[str, Any]]],
+    extra: list[Block] | None = None,
 ) -> Message:
     """A final render in its thread: marked FINAL, with where it came from and who promoted it.
 
-    ``chain`` is the lineage oldest first as (label, asset), ending with this final."""
+    ``chain`` is the lineage oldest first as (label, asset), ending with this final; ``extra``
+    holds the lines features add under every result (anchor, palette), shown as on variants."""
     params = job.params
     who = f"<@{params['promoted_by']}>" if params.get("promoted_by") else "someone"
     source = next((label for label, _ in reversed(chain[:-1])), None)
@@ -921,6 +923,7 @@ def final_result(
                 ],
             )
         )
+    blocks.extend(extra or [])
     row = variant_controls_row(asset)
     if row is not None:
         blocks.append(row)

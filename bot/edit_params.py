@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from math import gcd
 from typing import Any
 
 from bot import jobs
 from bot.config import Settings
-from bot.job_params import seeds_from
+from bot.job_params import aspect_text, seeds_from
 from bot.store import Store
 from models.masks import CELL_NAMES, working_size
 from models.presets import Family
@@ -45,11 +44,6 @@ FORMATS: dict[str, Format] = {
 }
 
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×X*]\s*(\d{1,5})\s*(?:px)?\s*$")
-
-
-def aspect_text(width: int, height: int) -> str:
-    d = gcd(width, height)
-    return f"{width // d}:{height // d}"
 
 
 def parse_custom_size(text: str, settings: Settings) -> Format:
@@ -174,7 +168,9 @@ def resize_params(family: Family, asset: dict[str, Any], formats: list[Format]) 
     first = unique[0]
     return {
         **_base(asset, tier.name),
-        "aspect": first.label,
+        # Labels are names people know ("1.91:1"); an aspect param is always whole numbers, and
+        # it speaks only for the first format's variant (see job_params.asset_aspect).
+        "aspect": aspect_text(first.width, first.height),
         "width": first.width,
         "height": first.height,
         "formats": [f.as_param() for f in unique],

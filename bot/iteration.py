@@ -20,11 +20,11 @@ from typing import Any
 from bot import jobs
 from bot.config import Settings
 from bot.draft_options import MAX_PROMPT_CHARS, OptionsError, parse_draft_text, split_flags
-from bot.job_params import seeds_from, tier_side
+from bot.job_params import aspect_size, asset_aspect, carried_choices, seeds_from
 from bot.jobs import Job
 from bot.store import Store
 from bot.votes import tally
-from models.presets import DRAFT, Family, size_for_aspect
+from models.presets import DRAFT, Family
 
 _PICK = re.compile(r"(?:^|(?<=\s))(?:[vV](\d{1,3}))?#(\d{1,2})\b")
 
@@ -179,15 +179,14 @@ def iteration_params(
     options, _ = parse_draft_text(f"{prompt} {flags}".strip())
     given = {flag for flag, _ in pairs}
     preset = family.tiers[DRAFT]
-    aspect_text = options.aspect_text if given & {"ar", "aspect"} else source.params["aspect"]
-    aspect = tuple(int(x) for x in aspect_text.split(":"))
+    aspect_text = options.aspect_text if given & {"ar", "aspect"} else asset_aspect(pick, source)
     if options.steps is not None and options.steps > preset.max_steps:
         raise OptionsError(
             f"`--steps` for the draft tier is at most {preset.max_steps}, got {options.steps}."
         )
     strength = settings.iterate_strength
     steps = options.steps or source.params.get("steps") or preset.default_steps
-    width, height = size_for_aspect(tier_side(settings, family, DRAFT), *aspect)
+    width, height = aspect_size(settings, family, DRAFT, aspect_text)
     n = options.n if "n" in given else len(source.params["seeds"])
     return {
         "tier": DRAFT,
@@ -205,6 +204,7 @@ def iteration_params(
         "strength": strength,
         "iteration": iteration,
         "change": change,
+        **carried_choices(source.params),
     }
 
 

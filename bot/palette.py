@@ -135,24 +135,32 @@ def palette_report(
 def snap_to_palette(
     image: Image.Image, palette: list[str], strength: float = SNAP_STRENGTH
 ) -> Image.Image:
-    """Move each pixel's chroma (a*, b*) toward its nearest palette colour's, keeping L*.
+    """Move each pixel's chroma (a*, b*) toward a palette colour's, keeping L*.
 
     Keeping lightness keeps the luminance structure (edges, shading, texture) intact, which is
     what a retoucher's palette pass does; only hue and saturation are pulled toward the brand.
-    Nearness is ΔE00 over the whole Lab colour, so a dark pixel goes toward a dark brand colour.
+    Because L* stays, the palette colour nearest by full ΔE00 is not always the one to move
+    toward: a mid grey nearest a dark blue would turn a bright blue further from every palette
+    colour. So each pixel takes the move (or no move) that leaves it nearest the palette by
+    ΔE00, and no pixel ends farther from the palette than it started.
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"snap strength must be between 0 and 1, got {strength}")
     rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
     lab = to_lab(rgb).reshape(-1, 3)
     targets = palette_lab(palette)
-    nearest = np.empty(len(lab), dtype=np.intp)
-    chunk = 1 << 16  # bounds memory: ΔE00 makes ~20 temporaries of (pixels x palette)
+    snapped = lab.copy()
+    chunk = 1 << 15  # bounds memory: ΔE00 makes ~20 temporaries of (pixels x palette)
     for start in range(0, len(lab), chunk):
         block = lab[start : start + chunk]
-        distances = delta_e(block[:, None, :], targets[None, :, :])
-        nearest[start : start + chunk] = np.argmin(distances, axis=1)
-    snapped = lab.copy()
-    snapped[:, 1:] += strength * (targets[nearest, 1:] - lab[:, 1:])
+        # Candidate j: chroma moved toward palette colour j, lightness kept.
+        moved = np.repeat(block[:, None, :], len(targets), axis=1)
+        moved[:, :, 1:] += strength * (targets[None, :, 1:] - block[:, None, 1:])
+        moved_distance = delta_e(moved, targets[None, :, :])
+        best = np.argmin(moved_distance, axis=1)
+        rows = np.arange(len(block))
+        unmoved = delta_e(block[:, None, :], targets[None, :, :]).min(axis=1)
+        better = moved_distance[rows, best] < unmoved
+        snapped[start : start + chunk][better] = moved[rows, best][better]
     out = lab2rgb(snapped.reshape(rgb.shape))
     return Image.fromarray(np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8), "RGB")

@@ -8,7 +8,6 @@ can always be walked back.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ from bot.blocks import KIND_LABEL
 from bot.config import Settings
 from bot.generation_job import run_generation_job
 from bot.iteration import img2img_steps, iteration_of
-from bot.job_params import tier_side
+from bot.job_params import aspect_size, asset_aspect, carried_choices
 from bot.jobs import Job
 from bot.store import Store
-from models.presets import FINAL, Family, size_for_aspect
+from models.presets import FINAL, Family
 from models.request import CancelCheck, ProgressCallback
 
 
@@ -31,14 +30,8 @@ def final_params(
     draft: dict[str, Any], draft_job: Job, promoted_by: str, settings: Settings, family: Family
 ) -> dict[str, Any]:
     preset = family.tiers[FINAL]
-    # Drafts record the aspect asked for; other kinds (a variation, an edit) keep their size.
-    divisor = math.gcd(draft["width"], draft["height"])
-    aspect = draft_job.params.get("aspect") or (
-        f"{draft['width'] // divisor}:{draft['height'] // divisor}"
-    )
-    width, height = size_for_aspect(
-        tier_side(settings, family, FINAL), *(int(x) for x in aspect.split(":"))
-    )
+    aspect = asset_aspect(draft, draft_job)
+    width, height = aspect_size(settings, family, FINAL, aspect)
     strength = preset.default_strength
     return {
         "tier": FINAL,
@@ -55,6 +48,7 @@ def final_params(
         "promoted_by": promoted_by,
         "source_iteration": iteration_of(draft_job) if draft_job.kind == "draft" else None,
         "source_variant": draft["variant"],
+        **carried_choices(draft_job.params),
     }
 
 

@@ -204,7 +204,8 @@ def anchor_result_line(runtime: Runtime, job: Job, assets: list[dict[str, Any]])
     file_id = None
     if source and source.get("slack_file_id") and source["channel_id"] == job.channel_id:
         file_id = source["slack_file_id"]
-    how = "chosen for this draft" if job.params.get("anchor") else "followed here"
+    chosen = str(job.params.get("anchor")) == str(followed["anchor_id"])
+    how = "chosen for this draft" if chosen else "followed here"
     return [blocks.anchor_line(anchor, file_id, how)]
 
 

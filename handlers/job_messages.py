@@ -188,14 +188,20 @@ def upload_assets(
     return file_ids
 
 
-def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
-    file_ids = upload_assets(runtime, job, assets)
+def result_extras(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> list[Any]:
+    """The lines every feature adds under these results (every kind of result shows them)."""
     extra: list[Any] = []
     for name, build in RESULT_EXTRAS.items():
         try:
             extra.extend(build(runtime, job, assets))
         except Exception:
             log.exception("job %s: result lines %r failed", job.id, name)
+    return extra
+
+
+def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
+    file_ids = upload_assets(runtime, job, assets)
+    extra = result_extras(runtime, job, assets)
     text, result_blocks = blocks.variants(
         job, assets, file_ids, extra=extra, rerollable=job.kind not in NOT_REROLLABLE
     )

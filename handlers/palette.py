@@ -9,6 +9,7 @@ from slack_bolt import App, Respond
 
 from bot import blocks, jobs
 from bot.assets import get_asset, load_asset_image
+from bot.job_params import asset_aspect
 from bot.jobs import Job
 from bot.palette import PaletteError, PaletteReport, palette_report, parse_palette
 from bot.palette_job import snap_params
@@ -110,7 +111,7 @@ def snap_to_palette(
         tell(respond, f"This channel has no brand palette any more. Set one: {PALETTE_USAGE}")
         return
     source_job = jobs.find_job(runtime.store, asset["job_id"])
-    aspect = source_job.params.get("aspect") if source_job else None
+    aspect = asset_aspect(asset, source_job)
     job = jobs.create_job(
         runtime.store,
         SNAP,

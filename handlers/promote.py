@@ -30,10 +30,12 @@ from bot.promotion import lineage, record_promotion
 from bot.runtime import Runtime
 from bot.slack_io import post_referencing_files
 from handlers.dailies_command import SUBCOMMANDS
+from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
     image_job_hooks,
     post_in_thread,
+    result_extras,
     update_status,
     upload_assets,
 )
@@ -48,7 +50,8 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
     file_ids = upload_assets(runtime, job, assets)
     for asset, file_id in zip(assets, file_ids, strict=True):
         chain = [(step.label, step.asset) for step in lineage(runtime.store, asset)]
-        text, final_blocks = blocks.final_result(job, asset, file_id, chain)
+        extra = result_extras(runtime, job, [asset])
+        text, final_blocks = blocks.final_result(job, asset, file_id, chain, extra=extra)
         posted = post_referencing_files(
             runtime.client,
             channel=job.channel_id,
@@ -57,7 +60,9 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
             blocks=final_blocks,
             timeout=runtime.settings.file_share_timeout_s,
         )
-        record_posted(runtime.store, job.id, posted["channel"], posted["ts"], kind="final")
+        record_posted(
+            runtime.store, job.id, posted["channel"], posted["ts"], kind="final", extra=extra
+        )
         root = thread_root_job(runtime.store, job.channel_id, job.thread_ts or "")
         promoted_by = job.params.get("promoted_by")
         if root is not None and promoted_by:
@@ -163,14 +168,18 @@ def register(app: App, runtime: Runtime) -> None:
                 "in this channel. Ask one of them, or see `/dailies approvers`.",
             )
             return
-        job = record_promotion(
-            runtime.store,
-            runtime.settings,
-            runtime.family,
-            asset,
-            user,
-            settings.final_priority,
-        )
+        try:
+            job = record_promotion(
+                runtime.store,
+                runtime.settings,
+                runtime.family,
+                asset,
+                user,
+                settings.final_priority,
+            )
+        except OptionsError as exc:
+            tell(respond, f":warning: {exc}")
+            return
         announce(runtime, job, job.thread_ts)
 
     on_variant_action(

@@ -3,6 +3,7 @@ variant into a call of the feature's handler with the asset, deduplicated and ch
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,8 @@ from bot import blocks
 from bot.assets import get_asset
 from bot.runtime import Runtime
 from handlers.ephemeral import tell
+
+log = logging.getLogger(__name__)
 
 # (runtime, body, asset, respond, client) -> None; the click is already acked.
 VariantHandler = Callable[[Runtime, dict[str, Any], dict[str, Any], Respond, WebClient], None]
@@ -39,7 +42,17 @@ def _dispatch(
     if asset is None:
         tell(respond, "That image no longer exists.")
         return
-    _handlers(runtime)[base](runtime, body, asset, respond, client)
+    try:
+        _handlers(runtime)[base](runtime, body, asset, respond, client)
+    except Exception:
+        # Handlers answer what they foresee themselves; this is the net for what they did not,
+        # so a click is never met with silence.
+        log.exception("variant action %s on asset %s failed", base, asset_id)
+        tell(
+            respond,
+            ":warning: That did not work because of an error on my side; it has been "
+            "logged. Try again, or tell whoever runs dailies.",
+        )
 
 
 def on_variant_action(

@@ -156,7 +156,8 @@ def size_for_aspect(
 
     We choose the size the model generates at instead of resizing afterwards, so images are never
     stretched. Sides are multiples of `multiple` (64 suits every SDXL-style UNet and VAE); the
-    pixel count stays within 0.5-1.6x native because quality falls off away from it.
+    pixel count stays within 0.5-1.6x native because quality falls off away from it (below about
+    2x the grid step no landscape or portrait size fits that window: the window is then dropped).
     Orientation is a hard rule (a portrait request never comes back square or landscape); within
     it the cost weighs aspect error twice as much as pixel-count error. A strict "aspect first"
     order would pick 1024x576 for 16:9 at 1024 (exact, but half the pixels) over 1344x768, the
@@ -170,15 +171,27 @@ def size_for_aspect(
     native = native_side * native_side
     target = math.log(aspect_w / aspect_h)
     orientation = (aspect_w > aspect_h) - (aspect_w < aspect_h)
+
+    def best_size(max_side: int, window: tuple[float, float]) -> tuple[float, int, int] | None:
+        best: tuple[float, int, int] | None = None
+        for w in range(multiple, max_side + 1, multiple):
+            for h in range(multiple, max_side + 1, multiple):
+                if (w > h) - (w < h) != orientation:
+                    continue
+                if not window[0] * native <= w * h <= window[1] * native:
+                    continue
+                cost = 2 * abs(math.log(w / h) - target) + abs(math.log(w * h / native))
+                if best is None or cost < best[0]:
+                    best = (cost, w, h)
+        return best
+
     max_side = math.isqrt(int(native * 1.6 * 16)) // multiple * multiple  # side of 16:1
-    best: tuple[float, int, int] | None = None
-    for w in range(multiple, max_side + 1, multiple):
-        for h in range(multiple, max_side + 1, multiple):
-            if (w > h) - (w < h) != orientation or not 0.5 * native <= w * h <= 1.6 * native:
-                continue
-            cost = 2 * abs(math.log(w / h) - target) + abs(math.log(w * h / native))
-            if best is None or cost < best[0]:
-                best = (cost, w, h)
-    if best is None:  # an extreme ratio that no grid size within the pixel window can honour
-        raise ValueError(f"aspect {aspect_w}:{aspect_h} is too extreme for {native_side}px")
+    best = best_size(max_side, (0.5, 1.6))
+    if best is None:
+        # A native side near the grid step (a 64 px draft) has no landscape or portrait size
+        # within the pixel window: the smallest grid sizes honouring the ratio are the best left.
+        ratio = math.ceil(max(aspect_w / aspect_h, aspect_h / aspect_w))
+        sides = max(max_side, multiple * (ratio + 1) * math.ceil(native_side / multiple))
+        best = best_size(sides, (0.0, math.inf))
+    assert best is not None  # w = 2h, h = 2w or w = h is always on the grid within ``sides``
     return best[1], best[2]

@@ -164,6 +164,21 @@ class ModelRunner:
                 )
             return self._upscaler, preset
 
+    def _wire(
+        self,
+        pipe: DiffusionPipeline,
+        anchor: Image.Image | None = None,
+        scale: float | None = None,
+    ) -> dict[str, Any]:
+        """Put the style adapter in the state this call needs, returning its extra arguments.
+
+        Every pipeline a runner derives from a tier shares that tier's UNet, and an anchored call
+        leaves it wired for IP-Adapter (it then refuses any call without image embeddings). So
+        every path that runs a pipeline must come through here right before it calls, anchored
+        or not; callers hold ``self._lock`` so nothing rewires it between this and the call.
+        """
+        return self._style.prepare(pipe, anchor, scale)
+
     def describe_inpaint(self, request: inpainting.InpaintRequest) -> GenerationResult:
         """What ``inpaint`` will use (model, scheduler, steps, guidance), without running it."""
         tier = self.family.tier(request.tier)
@@ -190,6 +205,7 @@ class ModelRunner:
         tier = self.family.tier(request.tier)
         with self._lock:
             pipe = self.inpaint_pipeline(tier.name)
+            self._wire(pipe)
             result = inpainting.inpaint(
                 pipe,
                 request,
@@ -213,6 +229,7 @@ class ModelRunner:
         upscaling.check(request)  # refuse an oversize request before loading anything
         with self._lock:
             pipe, preset = self.upscaler()
+            self._wire(pipe)
             result = upscaling.upscale(pipe, preset, request, self.device, progress, cancelled)
             result.scheduler = scheduler_name(pipe.scheduler)
         return result
@@ -268,7 +285,7 @@ class ModelRunner:
                 call["strength"] = strength
             else:
                 call["width"], call["height"] = request.width, request.height
-            call.update(self._style.prepare(pipe, request.anchor_image, style_scale))
+            call.update(self._wire(pipe, request.anchor_image, style_scale))
 
             timings = {"load_s": load_s}
             images: list[GeneratedImage] = []

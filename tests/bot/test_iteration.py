@@ -57,7 +57,7 @@ def test_the_pick_is_the_latest_iterations_leader_or_the_named_variant(store):
 def test_a_reply_keeps_settings_unless_its_flags_change_them(store):
     v1, (a1, _, _) = draft_job(store, n=3)
     settings = Settings(models="tiny")
-    pick = {"id": a1, "prompt": "a cat", "job_id": v1.id}
+    pick = {"id": a1, "prompt": "a cat", "job_id": v1.id, "width": 128, "height": 128}
     kept = iteration_params("at night", pick, v1, settings, TINY, 2)
     assert kept["prompt"] == "a cat, at night" and kept["negative_prompt"] == "dogs"
     assert len(kept["seeds"]) == 3 and kept["aspect"] == "1:1" and kept["init_asset_id"] == a1

@@ -91,3 +91,21 @@ def test_snap_moves_dominant_colours_closer_and_keeps_lightness():
     lightness_after = to_lab(np.asarray(snapped, float))[..., 0]
     assert np.abs(lightness_after - lightness_before).max() < 1.5  # 8-bit rounding and gamut
     assert snap_to_palette(image, palette, strength=0.0).tobytes() == image.tobytes()
+
+
+def test_snap_never_leaves_an_image_farther_from_the_palette():
+    """A grey ramp: chroma moved toward the ΔE00-nearest colour (a dark blue, for mid greys)
+    while lightness stays would turn some greys into bright blues farther from everything."""
+    palette = ["#0055FF", "#FFFFFF", "#111111"]
+    ramp = np.tile(np.linspace(0, 255, 128, dtype=np.uint8), (128, 1))
+    image = Image.fromarray(np.dstack([ramp] * 3), "RGB")
+    before = palette_report(image, palette)
+    after = palette_report(snap_to_palette(image, palette), palette)
+    assert after.mean_delta_e < before.mean_delta_e
+    assert after.max_delta_e < before.max_delta_e
+    lab = to_lab(np.asarray(image, float)).reshape(-1, 3)
+    snapped = to_lab(np.asarray(snap_to_palette(image, palette), float)).reshape(-1, 3)
+    targets = to_lab(np.array([[0, 85, 255], [255, 255, 255], [17, 17, 17]], float))
+    nearest_before = delta_e(lab[:, None, :], targets[None]).min(axis=1)
+    nearest_after = delta_e(snapped[:, None, :], targets[None]).min(axis=1)
+    assert (nearest_after <= nearest_before + 0.5).all(), "no pixel moves away (8-bit rounding)"

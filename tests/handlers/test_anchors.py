@@ -156,3 +156,47 @@ def test_unlock_frees_a_thread_from_the_channel_anchor(spy_bot):
     bot.wait_for_variants("C1", second["thread_ts"], count=2)
     assert bot.spy.requests[-1].anchor_image is None
     assert assets_of_job(bot, 3)[0]["anchor_id"] is None
+
+
+def test_finals_and_iterations_keep_the_drafts_style_choice_and_show_its_lines(spy_bot):
+    bot = spy_bot
+    first = draft(bot, "a red sneaker on marble --n 1 --seed 5", 0)
+    lock(bot, first, assets_of_job(bot, 1)[0]["id"])
+    assert "now follows" in bot.sender.command("/dailies", "anchor channel").json()["text"]
+    bot.sender.command("/dailies", "palette #0055FF #FFFFFF")
+    anchor_row = anchors.by_name(bot.runtime.store, "T1", "red-sneaker-1")
+
+    def final_of(results):
+        asset = assets_of_job(bot, bot.runtime.store.db["jobs"].count)[0]
+        bot.sender.block_action(f"promote:{asset['id']}", None, "U1", "C1", results["ts"])
+        return bot.slack.wait_for(
+            lambda: next(
+                (m for m in bot.bot_replies("C1", results["thread_ts"]) if "final_image" in str(m)),
+                None,
+            ),
+            timeout=60,
+        )
+
+    plain = draft(bot, "a blue cap --n 1 --seed 1 --anchor none", 1)
+    final = final_of(plain)
+    final_asset = assets_of_job(bot, bot.runtime.store.db["jobs"].count)[0]
+    assert bot.spy.requests[-1].anchor_image is None and final_asset["anchor_id"] is None
+    assert block(final, "style_anchor") is None
+    assert "#0055FF" in str(block(final, "palette")), "a final shows the palette line"
+
+    bot.sender.user_message("C1", "U1", "brighter", thread_ts=plain["thread_ts"])
+    v2 = bot.wait_for_variants("C1", plain["thread_ts"], count=2)[1]
+    assert bot.spy.requests[-1].anchor_image is None, "the iteration keeps --anchor none"
+    # A style locked in the thread afterwards is the newer choice: the next iteration follows it.
+    lock(bot, v2, assets_of_job(bot, bot.runtime.store.db["jobs"].count)[0]["id"])
+    bot.sender.user_message("C1", "U1", "warmer", thread_ts=plain["thread_ts"])
+    bot.wait_for_variants("C1", plain["thread_ts"], count=3)
+    assert bot.spy.requests[-1].anchor_image is not None
+
+    anchored = draft(bot, "a green lamp --n 1 --seed 2", 2)
+    final = final_of(anchored)
+    assert (
+        assets_of_job(bot, bot.runtime.store.db["jobs"].count)[0]["anchor_id"] == (anchor_row["id"])
+    )
+    assert "`red-sneaker-1`" in str(block(final, "style_anchor")), "a final shows its anchor"
+    assert block(final, "palette") is not None

@@ -271,3 +271,38 @@ def test_upscale_posts_full_resolution_files_and_refuses_past_the_limit(bot):
     assert warning["user"] == "U2"
     assert "would make 256×256, above the limit of 200 px per side. Try ×2." in warning["text"]
     assert bot.runtime.store.db["jobs"].count == 3
+
+
+def test_promote_on_resize_results_keeps_each_formats_own_shape(bot):
+    """A resize job's first format must not speak for its other variants, nor a label such as
+    1.91:1 reach the final's aspect arithmetic."""
+    root, shown = draft(bot, "a kite over dunes --n 1 --seed 9")
+    choose(bot, shown, 1, "resize")
+    wait_for_view(bot, blocks.RESIZE_VIEW)
+    picked = [{"value": "1.91:1"}, {"value": "9:16"}]
+    values = {"formats": {"formats": {"type": "checkboxes", "selected_options": picked}}}
+    bot.sender.view_submission(blocks.RESIZE_VIEW, values, "U3")
+    resized = results(bot, root, 2)
+    for variant in (1, 2):
+        asset = source_asset(bot, resized, variant)
+        bot.sender.block_action(f"promote:{asset['id']}", None, "U1", "C1", resized["ts"])
+
+    def finals():
+        found = [
+            m for m in bot.bot_replies("C1", root["ts"]) if "final_image" in str(m.get("blocks"))
+        ]
+        return found if len(found) == 2 else None
+
+    posted = bot.slack.wait_for(finals, timeout=60)
+    sizes = []
+    for message in posted:
+        block = next(b for b in message["blocks"] if b.get("block_id") == "final_image")
+        sizes.append(png(bot, block["slack_file"]["id"]).size)
+    wide, tall = sorted(sizes, key=lambda size: size[1] / size[0])
+    assert wide[0] / wide[1] > 1.4 and tall[1] / tall[0] > 1.4, sizes
+    assert not bot.slack.ephemerals
+
+
+def test_a_wide_draft_at_a_64_px_draft_side_is_drawn_wide(bot):
+    _root, shown = draft(bot, "a kite over dunes --ar 16:9 --n 1 --seed 3")
+    assert png(bot, image_blocks(shown)[0]["slack_file"]["id"]).size == (128, 64)

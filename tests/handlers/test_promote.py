@@ -102,3 +102,18 @@ def test_promote_posts_a_final_with_lineage_updates_the_root_and_approves(bot, m
     assert tree[7].startswith("   │  ├─ FINAL · job 3 · seed 70 · 256×256")
     assert "dailies/tiny-sdxl-final · approved by U3" in tree[7]
     assert "FINAL · job 4" in tree[8] and "approved by U3" in tree[8]
+
+
+def test_a_failing_click_is_answered_privately_never_met_with_silence(bot, monkeypatch):
+    import handlers.promote
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(handlers.promote, "record_promotion", broken)
+    _, shown = start_draft(bot, "a velvet chair --n 1 --seed 8")
+    click(bot, shown, "promote", 1, "U1")
+    answer = bot.slack.wait_for(lambda: bot.slack.responses or None)[0]
+    assert "error on my side" in answer["json"]["text"]
+    assert answer["json"]["response_type"] == "ephemeral"
+    assert [j["kind"] for j in bot.runtime.store.db["jobs"].rows] == ["draft"]

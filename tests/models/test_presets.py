@@ -85,3 +85,13 @@ def test_every_tier_is_consistent_and_licensed(family):
         assert tier.model_id in family.licences
         if tier.fast_decoder:
             assert tier.fast_decoder in family.licences
+
+
+@pytest.mark.parametrize("native", [64, 72, 96, 100, 128, 136, 192])
+@pytest.mark.parametrize(("aw", "ah"), [*RATIOS, (4, 1), (1, 4), (300, 157), (7, 2)])
+def test_size_for_aspect_has_a_size_for_small_native_sides(native, aw, ah):
+    """DAILIES_DRAFT_SIDE can be as small as 64: every allowed aspect still gets a grid size of
+    its orientation (at 64 no landscape size fits the pixel window)."""
+    w, h = size_for_aspect(native, aw, ah)
+    assert w % 64 == 0 and h % 64 == 0 and min(w, h) >= 64 and max(w, h) <= 4096
+    assert (w > h) == (aw > ah) and (w < h) == (aw < ah)

@@ -6,7 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from models import sdxl
+from models import masks, sdxl
+from models.inpaint import InpaintRequest
 from models.presets import get_family
 from models.request import GenerationRequest
 from models.runner import ModelRunner
@@ -64,6 +65,31 @@ def test_anchor_works_for_finals_and_image_to_image_sharing_one_encoder(runner):
     pipes = [runner.pipeline("draft"), runner.pipeline("final"), runner.pipeline("draft", True)]
     encoders = {id(p.image_encoder) for p in pipes}
     assert len(encoders) == 1 and None not in {p.image_encoder for p in pipes}
+
+
+def test_inpainting_after_an_anchored_call_runs_as_if_no_anchor_had_run(runner):
+    """Inpainting shares the tier's UNet with the anchored pipelines: it must put the adapter
+    back itself, and give the pixels a never-anchored runner gives."""
+
+    fresh = ModelRunner("tiny", device="cpu")
+    source = fresh.generate(request(width=128)).images[0].image
+    edit = InpaintRequest(
+        tier="draft",
+        prompt="a bird",
+        image=source,
+        mask=masks.feather(masks.grid_mask(128, 64, [5])),
+        seeds=(2,),
+    )
+    init = Image.new("RGB", (64, 64), (90, 200, 90))
+
+    def inpainted(runner: ModelRunner) -> bytes:
+        return png(runner.inpaint(edit).images[0].image)
+
+    expected = inpainted(fresh)
+    runner.generate(request(anchor_image=RED))
+    assert inpainted(runner) == expected
+    runner.generate(request(init_image=init, strength=0.5, anchor_image=RED))
+    assert inpainted(runner) == expected
 
 
 def test_sdxl_loads_h94_adapter_once_per_unet_and_shares_the_encoder(monkeypatch):
