@@ -2,8 +2,8 @@
 
 Only plain replies from people count, in threads whose root is a draft's status message: edits,
 deletions, bots (the bot included) and other threads are left alone. A reply that mentions the
-bot is an @mention and starts a fresh draft instead (handlers/draft.py); one that starts with
-``edit`` is a region edit (handlers/edit_reply.py).
+bot is an @mention and starts a fresh draft instead (handlers/draft.py); ``edit #N …`` (or
+``edit`` with a mask attached) is a region edit (handlers/edit_reply.py).
 """
 
 from __future__ import annotations

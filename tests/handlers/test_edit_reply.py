@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from bot import jobs
 from bot.edit_jobs import FEATHER
 from handlers.edit_reply import handle_edit_reply
 from models import masks
@@ -97,3 +100,68 @@ def test_handle_edit_reply_claims_only_edit_commands(bot):
     assert handle_edit_reply(bot.runtime, {**no_file, "channel": "C1"}, client) is True
     assert "Attach the mask PNG" in warning_for(bot)
     assert bot.runtime.store.db["jobs"].count == 1
+
+
+def rgba_mask_png(size: tuple[int, int], opaque_box: tuple[int, int, int, int]) -> bytes:
+    """White everywhere, as editors store it, but transparent except in ``opaque_box``."""
+    mask = Image.new("RGBA", size, (255, 255, 255, 0))
+    mask.paste((255, 255, 255, 255), opaque_box)
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_transparent_mask_areas_are_kept_and_the_person_is_told(bot):
+    root, shown = draft(bot)
+    source = source_asset(bot, shown, 2)
+    w, h = source["width"], source["height"]
+    mask = rgba_mask_png((w, h), (w // 2, 0, w, h))
+    reply(bot, root, "edit #2 a lighthouse", [("mask.png", mask)])
+    assert "transparent areas: I read them as keep" in warning_for(bot)
+    edited = results(bot, root, 2)
+    before = np.asarray(png(bot, source["slack_file_id"]).convert("RGB")).astype(int)
+    for block in image_blocks(edited):
+        after = np.asarray(png(bot, block["slack_file"]["id"]).convert("RGB")).astype(int)
+        assert (after[:, : w // 4] == before[:, : w // 4]).all(), "transparent white is keep"
+        assert np.abs(after[:, 3 * w // 4 :] - before[:, 3 * w // 4 :]).mean() > 1
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A tiny 1-bit PNG that claims ``width``×``height``: enough for Pillow to read its size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_masks_with_too_many_pixels_are_refused_by_size_not_bytes(bot):
+    root, _ = draft(bot)
+    reply(bot, root, "edit #1 a hat", [("huge.png", png_header(20000, 20000))])
+    assert "masks may be at most 8192×8192 pixels" in warning_for(bot)
+    reply(bot, root, "edit #1 a hat", [("wide.png", png_header(9000, 9000))], user="U6")
+    told = warning_for(bot, user="U6")
+    assert "`wide.png` is 9000×9000 pixels" in told and "at most 8192×8192" in told
+    assert bot.runtime.store.db["jobs"].count == 1
+
+
+def test_only_edit_with_an_image_number_or_a_file_is_a_region_edit(bot):
+    root, shown = draft(bot)
+    reply(bot, root, "edit: warmer light, fewer boats")
+    job = bot.slack.wait_for(lambda: jobs.find_job(bot.runtime.store, 2))
+    assert job.kind == "draft" and job.params["iteration"] == 2
+    assert "warmer light, fewer boats" in job.params["prompt"]
+    assert not bot.slack.ephemerals, "an iteration, not a refused edit"
+    source = source_asset(bot, shown, 2)
+    reply(bot, root, "edit v1#2 a hat", [("mask.png", mask_png((64, 64), (0, 0, 32, 32)))])
+    edit = bot.slack.wait_for(lambda: jobs.find_job(bot.runtime.store, 3))
+    assert edit.kind == "edit" and edit.params["source_asset_id"] == source["id"]
+    reply(bot, root, "edit v7#2 a hat", [("mask.png", mask_png((64, 64), (0, 0, 32, 32)))])
+    assert "no v7" in warning_for(bot)
