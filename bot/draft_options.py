@@ -98,18 +98,21 @@ def parse_aspect(value: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_draft_text(
-    text: str, extra_flags: frozenset[str] = frozenset()
-) -> tuple[DraftOptions, dict[str, str]]:
-    """Parse a prompt with flags. Flags named in ``extra_flags`` are returned untouched so later
-    features can add their own without this parser knowing them."""
-    prompt, pairs = split_flags(text)
+def check_prompt(prompt: str) -> str:
     if not prompt:
         raise OptionsError("The prompt is empty: say what to draw before the flags.")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise OptionsError(
             f"The prompt is {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}."
         )
+    return prompt
+
+
+def options_from(
+    prompt: str, pairs: list[tuple[str, str]], extra_flags: frozenset[str] = frozenset()
+) -> tuple[DraftOptions, dict[str, str]]:
+    """Options from a prompt taken as it is (never split into flags) and already split flags:
+    a recipe's filled template must reach the model exactly as saved and typed."""
     values: dict[str, object] = {}
     extras: dict[str, str] = {}
     seen: set[str] = set()
@@ -133,4 +136,14 @@ def parse_draft_text(
             extras[flag] = value
         else:
             raise OptionsError(f"Unknown flag `--{flag}`.")
-    return DraftOptions(prompt=prompt, **values), extras  # type: ignore[arg-type]
+    return DraftOptions(prompt=check_prompt(prompt), **values), extras  # type: ignore[arg-type]
+
+
+def parse_draft_text(
+    text: str, extra_flags: frozenset[str] = frozenset()
+) -> tuple[DraftOptions, dict[str, str]]:
+    """Parse a prompt with flags. Flags named in ``extra_flags`` are returned untouched so later
+    features can add their own without this parser knowing them."""
+    prompt, pairs = split_flags(text)
+    check_prompt(prompt)
+    return options_from(prompt, pairs, extra_flags)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.anchors import check_name
@@ -27,10 +27,13 @@ from bot.store import Store
 
 Row = dict[str, Any]
 _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# name="value", with the quotes Slack clients may have curled, or name=word.
+# name="value" (\" inside stays a quote), with the quotes Slack clients may have curled, or
+# name=word; the name starts the text or follows a space (so `--seed=5` stays a flag).
 _VALUE = re.compile(
-    r"""([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+))"""
+    r"""(?:^|(?<=\s))([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"""
+    r"""(?:"((?:[^"\\]|\\.)*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+))"""
 )
+_ESCAPED = re.compile(r"\\([\\\"])")
 
 
 class RecipeError(OptionsError):
@@ -91,7 +94,12 @@ def parse_slot_values(text: str) -> tuple[dict[str, str], str]:
         name = match.group(1)
         if name in values:
             raise RecipeError(f"The slot `{name}` is given twice.")
-        values[name] = next(g for g in match.groups()[1:] if g is not None)
+        double_quoted = match.group(2)
+        values[name] = (
+            _ESCAPED.sub(r"\1", double_quoted)
+            if double_quoted is not None
+            else next(g for g in match.groups()[2:] if g is not None)
+        )
     return values, _VALUE.sub(" ", text).strip()
 
 
@@ -152,19 +160,32 @@ def delete(store: Store, recipe: Row) -> None:
         db["recipes"].update(recipe["id"], {"deleted_at": time.time()})
 
 
-def expand(store: Store, team_id: str | None, text: str) -> tuple[str, Row | None, set[str]]:
-    """A ``--recipe`` command as the plain draft text it stands for.
+@dataclass(frozen=True)
+class Expanded:
+    """A ``--recipe`` command: the filled template (to be used exactly as it is, never parsed for
+    flags), the person's other flags, and which flags they typed (theirs win)."""
 
-    Returns (text for parse_draft_text, the recipe or None, the flags the person typed). The
-    recipe's prompt comes first, then the person's own flags, which therefore win.
+    prompt: str
+    pairs: list[tuple[str, str]]
+    recipe: Row
+    given: set[str]
+
+
+def expand(store: Store, team_id: str | None, text: str) -> Expanded | None:
+    """A ``--recipe`` command as the prompt and flags it stands for; None without ``--recipe``.
+
+    Slot values are read first, wherever they are in the command, so that flags can come before
+    them and nothing inside quotes is ever taken for a flag (``product="t-shirt --limited"``).
     """
-    prompt, pairs = split_flags(text)
+    _, pairs = split_flags(_VALUE.sub(" ", text))
+    if not any(flag == "recipe" for flag, _ in pairs):
+        return None
+    values, rest = parse_slot_values(text)
+    prompt, pairs = split_flags(rest)
     given = [value for flag, value in pairs if flag == "recipe"]
-    if not given:
-        return text, None, set()
     if len(given) > 1:
         raise RecipeError("`--recipe` is given twice.")
-    name, _, rest = given[0].strip().partition(" ")
+    name, _, extra = given[0].strip().partition(" ")
     if not name:
         raise RecipeError(
             f"`--recipe` needs a recipe name. Known recipes: {known_names(store, team_id)}."
@@ -175,15 +196,15 @@ def expand(store: Store, team_id: str | None, text: str) -> tuple[str, Row | Non
             f"There is no recipe called `{name.lower()}`. "
             f"Known recipes: {known_names(store, team_id)}."
         )
-    values, leftover = parse_slot_values(f"{prompt} {rest}")
+    leftover = f"{prompt} {extra}".strip()
     if leftover:
         raise RecipeError(
             f"With `--recipe` the prompt comes from the recipe; give slot values as "
             f'name="value". I could not read `{leftover}`.\nTry: `{usage(recipe)}`'
         )
     filled = fill(recipe, values)
-    others = " ".join(f"--{flag} {value}" for flag, value in pairs if flag != "recipe")
-    return f"{filled} {others}".strip(), recipe, {flag for flag, _ in pairs}
+    others = [(flag, value) for flag, value in pairs if flag != "recipe"]
+    return Expanded(filled, others, recipe, {flag for flag, _ in pairs})
 
 
 def apply_defaults(options: DraftOptions, recipe: Row, given: set[str]) -> DraftOptions:

@@ -67,3 +67,14 @@ def test_unreadable_text_and_other_workspaces(store):
         prepare_draft(store, "T2", "--recipe hero product=a setting=b")
     with pytest.raises(recipes.RecipeError, match="already exists"):
         saved(store)
+
+
+def test_slot_values_are_read_wherever_they_are_and_quotes_are_never_flags(store):
+    saved(store, template="{product} — {setting} —no text")
+    brand = prepare_draft(
+        store, "T1", '--recipe hero --ar 16:9 product="t-shirt --limited" setting="a \\"big\\" day"'
+    )
+    assert brand.options.prompt == 't-shirt --limited — a "big" day —no text'
+    assert brand.options.aspect == (16, 9) and brand.options.negative_prompt == "blur"
+    seeded = prepare_draft(store, "T1", "--recipe hero --seed=5 product=a setting=b")
+    assert seeded.options.seed == 5, "--seed=5 is a flag, not a slot called seed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import jobs
+from bot import jobs, recipes
 from tests.handlers.brand_helpers import SpyRunner, assets_of_job, choose, draft
 from tests.handlers.conftest import start_bot
 
@@ -126,3 +126,31 @@ def test_recipe_save_command_opens_the_form_for_the_latest_draft(spy_bot):
     draft(bot, "--recipe lantern thing=crane --n 1", 1)
     assert bot.spy.requests[-1].prompt == "a paper crane"
     assert bot.spy.requests[-1].steps == 2, "empty steps: the tier's default"
+
+
+def test_slot_values_after_flags_and_dashes_reach_the_model_as_typed(spy_bot):
+    bot = spy_bot
+    recipes.save(
+        bot.runtime.store,
+        {
+            "team_id": "T1",
+            "name": "tee",
+            "channel_id": "C1",
+            "created_by": "U1",
+            "template": "a {product} on {setting} —no logo, a bold look – studio light",
+            "negative_prompt": "",
+            "aspect": "4:5",
+            "tier": "draft",
+            "steps": 2,
+            "anchor_id": None,
+            "seed": None,
+            "source_asset_id": None,
+        },
+    )
+    text = '--recipe tee --ar 16:9 --n 1 product="t-shirt --limited" setting="sand —ar 2:3"'
+    draft(bot, text, 0)
+    expected = "a t-shirt --limited on sand —ar 2:3 —no logo, a bold look – studio light"
+    request = bot.spy.requests[-1]
+    assert request.prompt == expected and request.negative_prompt == ""
+    assert request.width > request.height, "the person's --ar 16:9, typed before the slots"
+    assert expected in bot.root_messages()[0]["blocks"][0]["text"]["text"]
