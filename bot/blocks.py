@@ -432,8 +432,10 @@ def recipe_modal(
     seed: int,
     anchors: list[tuple[str, str]],
     anchor: str,
+    aspect_hint: str | None = None,
 ) -> dict[str, Any]:
-    """The "Save as recipe" form, pre-filled from a variant; ``anchors`` are (value, label)."""
+    """The "Save as recipe" form, pre-filled from a variant; ``anchors`` are (value, label);
+    ``aspect_hint`` says when the pre-filled aspect is only the nearest to the variant's own."""
 
     def option(value: str, label: str) -> Option:
         return Option(value=value, text=_clip(label, 75))
@@ -474,6 +476,7 @@ def recipe_modal(
         InputBlock(
             block_id="aspect",
             label="Aspect",
+            hint=aspect_hint,
             element=select("aspect", [option(a, a) for a in aspects], aspect),
         ),
         InputBlock(

@@ -8,6 +8,7 @@ them. Deleting one keeps its row, so assets made from it still say where they ca
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from typing import Any
 from bot.anchors import check_name
 from bot.channel_settings import get_settings
 from bot.draft_options import (
+    ASPECTS,
     MAX_PROMPT_CHARS,
     MAX_SEED,
     DraftOptions,
@@ -205,6 +207,42 @@ def expand(store: Store, team_id: str | None, text: str) -> Expanded | None:
     filled = fill(recipe, values)
     others = [(flag, value) for flag, value in pairs if flag != "recipe"]
     return Expanded(filled, others, recipe, {flag for flag, _ in pairs})
+
+
+def form_aspect(
+    width: int, height: int, params: dict[str, Any] | None = None
+) -> tuple[str, str | None]:
+    """The aspect the "Save as recipe" form offers for a ``width``×``height`` source made by a job
+    with ``params``, and a note when that is only the nearest listed aspect.
+
+    A job's recorded aspect counts only when the job sized this very image from it (a draft's
+    ``--ar 16:9`` is 16:9 although its pixel sides are rounded). Otherwise the pixels decide: a
+    Vary, Edit or Resize records its pixels' exact ratio (704×384 is "11:6") or a format label,
+    which the form's list does not have.
+    """
+    params = params or {}
+    recorded = params.get("aspect")
+    if (
+        recorded in ASPECTS
+        and not params.get("formats")
+        and (params.get("width"), params.get("height")) == (width, height)
+    ):
+        return recorded, None
+    ratio = math.log(width / height)
+    nearest = min(ASPECTS, key=lambda a: abs(ratio - math.log(_ratio(a))))
+    gcd = math.gcd(width, height)
+    exact = f"{width // gcd}:{height // gcd}"
+    if nearest == exact:
+        return nearest, None
+    return nearest, (
+        f"This image is {width}×{height} ({exact}), not one of the listed aspects: "
+        f"{nearest} is the nearest."
+    )
+
+
+def _ratio(aspect: str) -> float:
+    w, h = parse_aspect(aspect)
+    return w / h
 
 
 def apply_defaults(options: DraftOptions, recipe: Row, given: set[str]) -> DraftOptions:

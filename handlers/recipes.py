@@ -55,13 +55,15 @@ def open_recipe_form(
         if anchor and anchor["id"] not in seen:
             seen.add(anchor["id"])
             choices.append((str(anchor["id"]), f"{anchor['name']} ({why})"))
+    aspect, aspect_note = recipes.form_aspect(asset["width"], asset["height"], params)
     view = blocks.recipe_modal(
         metadata=json.dumps({"asset_id": asset["id"], "team_id": team_id}),
         name=name,
         template=asset["prompt"] or "",
         negative_prompt=asset["negative_prompt"] or "",
-        aspect=params.get("aspect", "1:1"),
+        aspect=aspect,
         aspects=ASPECTS,
+        aspect_hint=aspect_note,
         tier=asset["tier"] or "draft",
         tiers=list(runtime.family.tiers),
         steps=asset["steps"],

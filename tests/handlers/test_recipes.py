@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import jobs, recipes
+from bot.draft_options import ASPECTS
 from tests.handlers.brand_helpers import SpyRunner, assets_of_job, choose, draft
 from tests.handlers.conftest import start_bot
 
@@ -154,3 +155,35 @@ def test_slot_values_after_flags_and_dashes_reach_the_model_as_typed(spy_bot):
     assert request.prompt == expected and request.negative_prompt == ""
     assert request.width > request.height, "the person's --ar 16:9, typed before the slots"
     assert expected in bot.root_messages()[0]["blocks"][0]["text"]["text"]
+
+
+def test_save_as_recipe_from_a_vary_offers_the_nearest_aspect_and_says_so(
+    tmp_path, slack, tiny_runner
+):
+    # At a 256 px draft side, 16:9 renders at 320×192; a Vary of it records its own pixel ratio.
+    bot = start_bot(tmp_path, slack, lambda device: tiny_runner, draft_side=256)
+    try:
+        results = draft(bot, "a kite over dunes --n 1 --seed 3 --ar 16:9 --steps 2", 0)
+        source = assets_of_job(bot, 1)[0]
+        assert (source["width"], source["height"]) == (320, 192)
+        aspect = aspect_input(open_form(bot, results, source["id"])["view"])
+        assert aspect["element"]["initial_option"]["value"] == "16:9" and "hint" not in aspect
+
+        choose(bot, results, source["id"], "vary_subtle")
+        varied = bot.wait_for_variants("C1", results["thread_ts"], count=2)[1]
+        made = assets_of_job(bot, 2)[0]
+        assert jobs.get_job(bot.runtime.store, 2).params["aspect"] not in ASPECTS
+        size = f"{made['width']}×{made['height']}"
+        before = len(bot.slack.views)
+        choose(bot, varied, made["id"], "save_recipe")
+        view = bot.slack.wait_for(lambda: bot.slack.views[before:] or None)[0]["view"]
+        aspect = aspect_input(view)
+        assert aspect["element"]["initial_option"]["value"] == "16:9", "not a silent 1:1"
+        assert f"This image is {size}" in aspect["hint"]["text"]
+        assert "16:9 is the nearest" in aspect["hint"]["text"]
+    finally:
+        bot.stop()
+
+
+def aspect_input(view):
+    return next(b for b in view["blocks"] if b.get("block_id") == "aspect")
