@@ -111,8 +111,8 @@ def post_clips(runtime: Runtime, job: Job, clips: list[dict[str, Any]]) -> None:
 
 
 def clip_job_hooks(runtime: Runtime) -> JobHooks:
-    """The image jobs' status/progress/failure hooks, with clips as the result."""
-    hooks = image_job_hooks(runtime)
+    """The image jobs' status/progress/failure/cancel hooks, with clips as the result."""
+    hooks = image_job_hooks(runtime, post=post_clips, noun="clip")
 
     def on_done(job: Job, clips: list[dict[str, Any]]) -> None:
         try:

@@ -218,8 +218,13 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
     record_posted(runtime.store, job.id, posted["channel"], posted["ts"], extra=extra)
 
 
-def image_job_hooks(runtime: Runtime) -> JobHooks:
-    """Hooks for every kind whose result is a set of images shown as variants."""
+def image_job_hooks(
+    runtime: Runtime,
+    post: Callable[[Runtime, Job, list[dict[str, Any]]], None] = post_results,
+    noun: str = "image",
+) -> JobHooks:
+    """Hooks for every kind whose result is a set of images shown as variants; ``post`` shows
+    results of another sort (clips) where a cancelled job has some to show."""
 
     def on_started(job: Job) -> None:
         runtime.throttle.allow(job.message_ts or "", force=True)
@@ -245,6 +250,19 @@ def image_job_hooks(runtime: Runtime) -> JobHooks:
         post_in_thread(runtime, job, blocks.failure(job, message))
 
     def on_cancelled(job: Job) -> None:
-        update_status(runtime, job)
+        made = job_assets(runtime.store, job.id) if job.message_ts else []
+        if not made:
+            update_status(runtime, job)
+            return
+        # What was finished before the cancel is saved: show it rather than throw it away.
+        planned = max(len(job.params.get("seeds") or []), len(made))
+        note = f"Cancelled after {len(made)} of {planned} {noun}{'s' if planned != 1 else ''}"
+        update_status(runtime, job, note=f"{note} · the finished ones are in the thread")
+        post_in_thread(runtime, job, blocks.notice(f":no_entry_sign: {note}; here they are."))
+        try:
+            post(runtime, job, made)
+        except SlackApiError as exc:
+            reason = f"posting the finished {noun}s failed: {exc.response.get('error')}"
+            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
 
     return JobHooks(on_started, on_progress, on_done, on_failed, on_cancelled)
