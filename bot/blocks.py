@@ -559,7 +559,7 @@ def animate_modal(
     max_extensions: int,
 ) -> dict[str, Any]:
     """The Animate modal: motion preset or custom intensity, chunk length, fps, test clips."""
-    from slack_sdk.models.blocks import InputBlock, NumberInputElement, PlainTextObject
+    from slack_sdk.models.blocks import InputBlock
     from slack_sdk.models.views import View
 
     from bot import clip_options as co
@@ -576,7 +576,6 @@ def animate_modal(
             ),
         )
 
-    presets = [(label, value) for value, (label, _) in co.MOTION_PRESETS.items()]
     prompt = escape(_clip(asset.get("prompt") or "", 500))
     view_blocks: list[Block] = [
         SectionBlock(
@@ -585,23 +584,7 @@ def animate_modal(
                 text=f"Animate variant #{asset['variant']} · seed {asset['seed']}\n>{prompt}"
             ),
         ),
-        select(
-            co.MOTION_PRESET,
-            "Motion",
-            [*presets, ("Custom (1–10, below)", co.CUSTOM)],
-            str(co.DEFAULTS[co.MOTION_PRESET]),
-        ),
-        InputBlock(
-            block_id=co.MOTION_CUSTOM,
-            label="Custom intensity (1–10)",
-            optional=True,
-            hint=PlainTextObject(
-                text="Overrides the preset. Product 2–4, atmosphere 6–8, faces 3 or less."
-            ),
-            element=NumberInputElement(
-                action_id=co.MOTION_CUSTOM, is_decimal_allowed=False, min_value=1, max_value=10
-            ),
-        ),
+        *_motion_inputs(str(co.DEFAULTS[co.MOTION_PRESET]), None),
         select(
             co.DURATION,
             "Seconds per chunk",
@@ -636,6 +619,87 @@ def animate_modal(
         callback_id=ANIMATE_VIEW,
         title="Animate",
         submit="Make test clips",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=view_blocks,
+    )
+    return view.to_dict()
+
+
+def _motion_inputs(preset: str, custom: int | None) -> list[Block]:
+    """The motion preset select and the custom intensity (Animate and Extend share them)."""
+    from slack_sdk.models.blocks import InputBlock, NumberInputElement, PlainTextObject
+
+    from bot import clip_options as co
+
+    choices = [Option(text=label, value=value) for value, (label, _) in co.MOTION_PRESETS.items()]
+    choices.append(Option(text="Custom (1–10, below)", value=co.CUSTOM))
+    return [
+        InputBlock(
+            block_id=co.MOTION_PRESET,
+            label="Motion",
+            element=StaticSelectElement(
+                action_id=co.MOTION_PRESET,  # action ids must be unique within a view
+                options=choices,
+                initial_option=next(o for o in choices if o.value == preset),
+            ),
+        ),
+        InputBlock(
+            block_id=co.MOTION_CUSTOM,
+            label="Custom intensity (1–10)",
+            optional=True,
+            hint=PlainTextObject(
+                text="Overrides the preset. Product 2–4, atmosphere 6–8, faces 3 or less."
+            ),
+            element=NumberInputElement(
+                action_id=co.MOTION_CUSTOM,
+                is_decimal_allowed=False,
+                min_value=1,
+                max_value=10,
+                initial_value=custom,
+            ),
+        ),
+    ]
+
+
+EXTEND_VIEW = "clip_extend_modal"
+
+
+def extend_modal(
+    clip: dict[str, Any],
+    *,
+    private_metadata: str,
+    preset: str,
+    custom: int | None,
+    done: int,
+    max_extensions: int,
+) -> dict[str, Any]:
+    """Extend a clip: its motion settings, pre-filled, to keep or change for the next chunk."""
+    from slack_sdk.models.views import View
+
+    prompt = escape(_clip(clip.get("prompt") or "", 500))
+    so_far = f"extended {done} of {max_extensions} times" if done else "not extended yet"
+    view_blocks: list[Block] = [
+        SectionBlock(
+            block_id="clip",
+            text=MarkdownTextObject(text=f"Extend {clip_line(clip)}\n>{prompt}"),
+        ),
+        *_motion_inputs(preset, custom),
+        ContextBlock(
+            block_id="extend_about",
+            elements=[
+                MarkdownTextObject(
+                    text=f"Adds one chunk from the clip's last frame, with a new seed, at its size "
+                    f"and frame rate; the motion above is the clip's own ({so_far})."
+                )
+            ],
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=EXTEND_VIEW,
+        title="Extend clip",
+        submit="Extend",
         close="Cancel",
         private_metadata=private_metadata,
         blocks=view_blocks,

@@ -115,8 +115,26 @@ def hd_params(store: Store, clip: dict[str, Any], preset: VideoPreset) -> dict[s
     }
 
 
-def extend_params(clip: dict[str, Any], max_extensions: int) -> dict[str, Any]:
-    """Extend: one more chunk from the clip's last frame, same settings and size."""
+# Extensions of one clip after its first each move the new chunk's seed this far on, so a
+# second Extend of the same clip is a different continuation, not a copy of the first.
+SIBLING_SEED_STRIDE = 1000
+
+
+def extension_jobs(store: Store, clip_id: int) -> int:
+    """How many extensions of this clip were asked for already (queued, running or finished)."""
+    rows = store.db.query(
+        "SELECT count(*) AS n FROM jobs WHERE kind = ? "
+        "AND json_extract(params, '$.extends_asset_id') = ?",
+        [ANIMATE_EXTEND, clip_id],
+    )
+    return int(next(iter(rows))["n"])
+
+
+def extend_params(
+    clip: dict[str, Any], max_extensions: int, *, motion: int | None = None, sibling: int = 0
+) -> dict[str, Any]:
+    """Extend: one more chunk from the clip's last frame, same size, the clip's motion unless
+    ``motion`` changes it; ``sibling`` counts earlier extensions of this same clip."""
     recipe = clip_recipe(clip)
     done = len(recipe["chunk_seeds"]) - 1
     if done >= max_extensions:
@@ -124,9 +142,12 @@ def extend_params(clip: dict[str, Any], max_extensions: int) -> dict[str, Any]:
             f"This clip has been extended {done} time{'s' if done != 1 else ''} already, the "
             f"limit is {max_extensions}. Start again from a keyframe, or render this one in HD."
         )
-    # Chunk k of a clip uses seed + k: the whole chain stays reproducible from the clip's seed.
-    seed = (clip["seed"] + len(recipe["chunk_seeds"])) % (MAX_SEED + 1)
-    return {
+    # Chunk k of a clip uses seed + k: the whole chain stays reproducible from the clip's seed
+    # (and, for another extension of the same clip, from how many came before it).
+    seed = (clip["seed"] + len(recipe["chunk_seeds"]) + sibling * SIBLING_SEED_STRIDE) % (
+        MAX_SEED + 1
+    )
+    params = {
         **_from_clip(clip),
         "size": recipe.get("size", TEST),
         "width": clip["width"],
@@ -134,6 +155,9 @@ def extend_params(clip: dict[str, Any], max_extensions: int) -> dict[str, Any]:
         "seeds": [seed],
         "extends_asset_id": clip["id"],
     }
+    if motion is not None:
+        params["motion"] = motion
+    return params
 
 
 def run_clip_job(

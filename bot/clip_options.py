@@ -74,12 +74,11 @@ class _FieldError(ValueError):
         self.block_id = block_id
 
 
-def parse_animate_values(
-    values: dict[str, Any], preset: VideoPreset
-) -> tuple[AnimateOptions | None, dict[str, str]]:
-    """(options, {}) when the submission is valid, else (None, {block_id: message})."""
+def parse_motion(values: dict[str, Any]) -> tuple[int, dict[str, str]]:
+    """The motion intensity of the preset/custom inputs (Animate and Extend share them), or
+    errors keyed by block id."""
     errors: dict[str, str] = {}
-    motion = duration = fps = count = 0
+    motion = 0
     preset_value = _value(values, MOTION_PRESET) or DEFAULTS[MOTION_PRESET]
     custom = _value(values, MOTION_CUSTOM)
     if custom is not None:
@@ -98,6 +97,24 @@ def parse_animate_values(
         motion = MOTION_PRESETS[preset_value][1]
     else:
         errors[MOTION_PRESET] = "Choose a motion preset."
+    return motion, errors
+
+
+def motion_inputs_for(motion: int) -> tuple[str, int | None]:
+    """The preset (and custom intensity) that pre-fill the inputs with ``motion``: its preset
+    when one has that intensity, else Custom with the number."""
+    for value, (_, intensity) in MOTION_PRESETS.items():
+        if intensity == motion:
+            return value, None
+    return CUSTOM, motion
+
+
+def parse_animate_values(
+    values: dict[str, Any], preset: VideoPreset
+) -> tuple[AnimateOptions | None, dict[str, str]]:
+    """(options, {}) when the submission is valid, else (None, {block_id: message})."""
+    motion, errors = parse_motion(values)
+    duration = fps = count = 0
     for block_id, allowed, what in (
         (DURATION, DURATIONS, "a chunk length in seconds"),
         (FPS, FPS_CHOICES, "a frame rate"),

@@ -1,5 +1,8 @@
 """Animate: the modal on a variant, test clips in the thread, Render HD and Extend on each clip.
 
+Extend opens a small modal with the clip's motion pre-filled (keep it or change it); a second
+extension of the same clip gets a seed of its own, so it is a different continuation.
+
 The click opens the modal at once (its trigger_id lives 3 s); the submission is validated before
 any row is written, so a bad value comes back under its input and nothing is queued. Clip jobs
 share the image jobs' status message and progress; only their results differ: MP4 files (Slack
@@ -26,12 +29,13 @@ from bot.clip_job import (
     ClipRefused,
     animate_params,
     extend_params,
+    extension_jobs,
     extensions,
     hd_params,
     is_clip,
     is_image,
 )
-from bot.clip_options import parse_animate_values
+from bot.clip_options import MOTION_PRESET, motion_inputs_for, parse_animate_values, parse_motion
 from bot.job_events import JobHooks
 from bot.jobs import Job
 from bot.runtime import Runtime
@@ -185,7 +189,7 @@ def register(app: App, runtime: Runtime) -> None:
         pattern = re.compile(rf"^{re.escape(base)}:(\d+)$")
 
         @app.action(pattern)
-        def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        def clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             ack()
             action = body["actions"][0]
             user = body["user"]["id"]
@@ -199,14 +203,70 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             try:
                 if base == blocks.CLIP_HD:
-                    kind, params = ANIMATE_HD, hd_params(runtime.store, clip, preset)
+                    _queue(runtime, ANIMATE_HD, hd_params(runtime.store, clip, preset), user, clip)
                 else:
-                    params = extend_params(clip, runtime.settings.max_clip_extensions)
-                    kind = ANIMATE_EXTEND
+                    extend_params(clip, runtime.settings.max_clip_extensions)  # refused now?
+                    open_extend_modal(runtime, body, clip, respond, client)
             except ClipRefused as exc:
                 tell(respond, str(exc))
-                return
-            _queue(runtime, kind, params, user, clip)
 
     clip_action(blocks.CLIP_HD)
     clip_action(blocks.CLIP_EXTEND)
+
+    @app.view(blocks.EXTEND_VIEW)
+    def extend_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        motion, errors = parse_motion(view["state"]["values"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        user = body["user"]["id"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        clip = get_asset(runtime.store, int(metadata.get("clip_id") or 0))
+        if clip is None or not is_clip(clip):
+            ack()
+            client.chat_postEphemeral(
+                channel=metadata.get("channel_id"),
+                user=user,
+                text="That clip no longer exists, so there is nothing to extend.",
+            )
+            return
+        if not runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}"):
+            ack()
+            return
+        try:
+            params = extend_params(
+                clip,
+                runtime.settings.max_clip_extensions,
+                motion=motion,
+                sibling=extension_jobs(runtime.store, clip["id"]),
+            )
+        except ClipRefused as exc:
+            ack(response_action="errors", errors={MOTION_PRESET: str(exc)})
+            return
+        ack()
+        _queue(runtime, ANIMATE_EXTEND, params, user, clip)
+
+
+def open_extend_modal(
+    runtime: Runtime,
+    body: dict[str, Any],
+    clip: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    """Extend asks first: the clip's motion is pre-filled, to keep or change for the new chunk."""
+    preset, custom = motion_inputs_for(int(clip["motion"]))
+    view = blocks.extend_modal(
+        clip,
+        private_metadata=json.dumps({"clip_id": clip["id"], "channel_id": clip["channel_id"]}),
+        preset=preset,
+        custom=custom,
+        done=extensions(clip),
+        max_extensions=runtime.settings.max_clip_extensions,
+    )
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # an expired trigger (a slow click) is the usual cause
+        tell(respond, f"The Extend form did not open ({exc.response.get('error')}): try again.")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.clip_options import AnimateOptions, parse_animate_values
+from bot.clip_options import CUSTOM, AnimateOptions, motion_inputs_for, parse_animate_values
 from models.video import VIDEO_PRESETS
 
 PRESET = VIDEO_PRESETS["sdxl"]
@@ -55,3 +55,8 @@ def test_bad_values_are_reported_under_their_input(changes, block, message):
     options, errors = parse_animate_values(values(**changes), PRESET)
     assert options is None
     assert message in errors[block]
+
+
+def test_motion_inputs_for_prefills_a_preset_or_custom():
+    assert motion_inputs_for(7) == ("atmosphere", None)
+    assert motion_inputs_for(6) == (CUSTOM, 6)

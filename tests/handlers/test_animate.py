@@ -39,6 +39,22 @@ def open_modal(bot, shown, asset_id=1, user="U1"):
     return bot.slack.wait_for(lambda: bot.slack.views[before:] or None)[0]["view"]
 
 
+def extend(bot, clip, message, values=None, user="U1"):
+    """Click Extend on ``clip``, then submit its modal (pre-filled values unless ``values``)."""
+    before = len(bot.slack.views)
+    bot.sender.block_action(f"clip_extend:{clip['id']}", None, user, "C1", message["ts"])
+    view = bot.slack.wait_for(lambda: bot.slack.views[before:] or None)[0]["view"]
+    assert view["callback_id"] == "clip_extend_modal"
+    if values is None:
+        inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+        preset = inputs["motion_preset"]["initial_option"]["value"]
+        values = modal_values(preset=preset, custom=inputs["motion_custom"].get("initial_value"))
+        values = {k: values[k] for k in ("motion_preset", "motion_custom")}
+    sent = bot.sender.view_submission("clip_extend_modal", values, user)
+    assert sent.status == 200
+    return view, sent
+
+
 def clip_messages(bot, thread_ts, count=1):
     def found():
         shown = [
@@ -107,7 +123,7 @@ def test_modal_test_clips_render_hd_and_extend(bot, tmp_path):
     assert (info.width, info.height, info.frames) == (128, 128, 12)
     assert buttons(hd_message) == [f"clip_extend:{hd['id']}"], "an HD clip only extends"
 
-    bot.sender.block_action(f"clip_extend:{clips[1]['id']}", None, "U1", "C1", first["ts"])
+    extend(bot, clips[1], first)
     extended_message = clip_messages(bot, root["ts"], count=3)[2]
     extended = video_assets(bot)[3]
     info, _ = decoded(bot, extended["slack_file_id"], tmp_path)
@@ -218,3 +234,33 @@ def test_cancel_stops_a_clip_job_inside_the_model(tmp_path, slack, tiny_runner):
     finally:
         runner.gate.set()
         bot.stop()
+
+
+def test_extend_asks_for_motion_and_each_extension_of_a_clip_differs(bot, tmp_path):
+    root, shown = draft_variant(bot)
+    open_modal(bot, shown)
+    bot.sender.view_submission("animate_modal", modal_values(count=1), "U1")
+    first = clip_messages(bot, root["ts"])[0]
+    clip = video_assets(bot)[0]
+
+    view, _ = extend(bot, clip, first)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["motion_preset"]["initial_option"]["value"] == "product", "the clip's motion 3"
+    assert "motion 3" in str(view["blocks"])
+    bad = {"motion_custom": {"motion_custom": {"type": "number_input", "value": "12"}}}
+    _, sent = extend(bot, clip, first, values=bad)
+    assert "12 is outside" in sent.json()["errors"]["motion_custom"]
+    changed = {
+        "motion_preset": select("motion_preset", "custom"),
+        "motion_custom": {"motion_custom": {"type": "number_input", "value": "6"}},
+    }
+    extend(bot, clip, first, values=changed)
+    clip_messages(bot, root["ts"], count=3)
+    again, second = video_assets(bot)[1:]
+    assert again["motion"] == 3 and second["motion"] == 6, "kept, then changed in the modal"
+    seeds = [json.loads(c["video"])["chunk_seeds"] for c in (again, second)]
+    assert seeds[0][0] == seeds[1][0] == clip["seed"]
+    assert seeds[0][1] != seeds[1][1], "a second extension of one clip is not a copy"
+    frames = [decoded(bot, c["slack_file_id"], tmp_path)[1][-1] for c in (again, second)]
+    assert frames[0].tobytes() != frames[1].tobytes()
+    assert bot.runtime.store.db["jobs"].count == 4, "the refused submission queued nothing"
