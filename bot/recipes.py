@@ -25,6 +25,8 @@ from bot.draft_options import (
     parse_aspect,
     split_flags,
 )
+from bot.job_params import asset_aspect
+from bot.jobs import Job
 from bot.store import Store
 
 Row = dict[str, Any]
@@ -209,33 +211,22 @@ def expand(store: Store, team_id: str | None, text: str) -> Expanded | None:
     return Expanded(filled, others, recipe, {flag for flag, _ in pairs})
 
 
-def form_aspect(
-    width: int, height: int, params: dict[str, Any] | None = None
-) -> tuple[str, str | None]:
-    """The aspect the "Save as recipe" form offers for a ``width``×``height`` source made by a job
-    with ``params``, and a note when that is only the nearest listed aspect.
+def form_aspect(asset: Row, job: Job | None) -> tuple[str, str | None]:
+    """The aspect the "Save as recipe" form offers for ``asset``, and a note when that is only
+    the nearest listed one.
 
-    A job's recorded aspect counts only when the job sized this very image from it (a draft's
-    ``--ar 16:9`` is 16:9 although its pixel sides are rounded). Otherwise the pixels decide: a
-    Vary, Edit or Resize records its pixels' exact ratio (704×384 is "11:6") or a format label,
-    which the form's list does not have.
+    A draft's ``--ar 16:9`` is 16:9 although its pixel sides are rounded (job_params.asset_aspect
+    says when a job's aspect speaks for an asset). A Vary, Edit or Resize result stands for its
+    pixels' exact ratio (704×384 is "11:6"), which the form's list may not have.
     """
-    params = params or {}
-    recorded = params.get("aspect")
-    if (
-        recorded in ASPECTS
-        and not params.get("formats")
-        and (params.get("width"), params.get("height")) == (width, height)
-    ):
-        return recorded, None
+    aspect = asset_aspect(asset, job)
+    if aspect in ASPECTS:
+        return aspect, None
+    width, height = asset["width"], asset["height"]
     ratio = math.log(width / height)
     nearest = min(ASPECTS, key=lambda a: abs(ratio - math.log(_ratio(a))))
-    gcd = math.gcd(width, height)
-    exact = f"{width // gcd}:{height // gcd}"
-    if nearest == exact:
-        return nearest, None
     return nearest, (
-        f"This image is {width}×{height} ({exact}), not one of the listed aspects: "
+        f"This image is {width}×{height} ({aspect}), not one of the listed aspects: "
         f"{nearest} is the nearest."
     )
 

@@ -43,7 +43,6 @@ def open_recipe_form(
 ) -> None:
     """The modal, pre-filled with everything the variant was made with."""
     job = find_job(runtime.store, asset["job_id"])
-    params = job.params if job else {}
     choices = [("none", "No anchor")]
     seen: set[int] = set()
     candidates = [
@@ -55,7 +54,7 @@ def open_recipe_form(
         if anchor and anchor["id"] not in seen:
             seen.add(anchor["id"])
             choices.append((str(anchor["id"]), f"{anchor['name']} ({why})"))
-    aspect, aspect_note = recipes.form_aspect(asset["width"], asset["height"], params)
+    aspect, aspect_note = recipes.form_aspect(asset, job)
     view = blocks.recipe_modal(
         metadata=json.dumps({"asset_id": asset["id"], "team_id": team_id}),
         name=name,
