@@ -13,7 +13,7 @@ from typing import Any
 
 from bot import jobs
 from bot.config import Settings
-from bot.job_params import aspect_text, seeds_from
+from bot.job_params import aspect_text, carried_choices, seeds_from
 from bot.store import Store
 from models.masks import CELL_NAMES, working_size
 from models.presets import Family
@@ -113,7 +113,9 @@ def vary_params(
         raise EditError(f"The configured {mode} strength must be in (0, 1], got {strength:g}.")
     tier = _tier(family, asset)
     width, height = vary_size(asset["width"], asset["height"], tier.native_side)
+    source_job = jobs.find_job(store, asset["job_id"])
     return {
+        **(carried_choices(source_job.params) if source_job else {}),
         **_base(asset, tier.name),
         "width": width,
         "height": height,

@@ -83,3 +83,17 @@ def test_grid_preview_is_readable_and_draws_the_grid():
     cx, cy = 256 // 6, 512 // 6  # the centre of cell 1, where its number is written
     assert pixels[cy - 12 : cy + 12, cx - 12 : cx + 12].max() == 255, "the digit"
     assert pixels[cy - 12 : cy + 12, 5:15].max() == 0, "and nothing else in the cell"
+
+
+def test_a_variation_keeps_the_source_drafts_style_choice(tmp_path):
+    from bot import jobs
+    from bot.edit_params import vary_params
+    from bot.store import Store
+    from tests.bot.review_rows import draft_job
+
+    store = Store(tmp_path / "db.sqlite")
+    job, (asset_id, _) = draft_job(store)
+    jobs.update_job(store, job.id, params='{"anchor": "none", "seeds": [10, 11]}')
+    asset = store.db["assets"].get(asset_id)
+    params = vary_params(store, Settings(models="tiny"), get_family("tiny"), asset, "subtle")
+    assert params["anchor"] == "none", "--anchor none on the draft holds for its variations"
