@@ -36,6 +36,9 @@ class Store:
         if db is None:
             conn = sqlite3.connect(str(self.path), timeout=30)
             conn.execute("PRAGMA foreign_keys=ON")
+            # WAL + NORMAL: commits survive an application crash; only a power cut can lose the
+            # last few, and each commit skips an fsync on the render path.
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
             db = Database(conn)
             self._local.db = db
