@@ -39,9 +39,9 @@ def _saver(
     job: Job,
     parent_id: int,
     prompt: str,
-    todo: list[tuple[int, int]],
+    pending: list[tuple[int, int]],
 ) -> Any:
-    """on_image callback saving variant ``todo[index]`` with what the runner used."""
+    """on_image callback saving variant ``pending[index]`` with what the runner used."""
 
     def save(index: int, generated: GeneratedImage, used: GenerationResult) -> None:
         params = job.params
@@ -51,7 +51,7 @@ def _saver(
             job,
             generated,
             used,
-            variant=todo[index][0],
+            variant=pending[index][0],
             prompt=prompt,
             negative_prompt=params.get("negative_prompt", ""),
             tier=params["tier"],
@@ -61,7 +61,7 @@ def _saver(
     return save
 
 
-def _todo(store: Store, job: Job) -> list[tuple[int, int]]:
+def _pending(store: Store, job: Job) -> list[tuple[int, int]]:
     saved = {a["variant"] for a in job_assets(store, job.id)}
     return [(v, s) for v, s in enumerate(job.params["seeds"], start=1) if v not in saved]
 
@@ -89,8 +89,8 @@ def run_edit_job(
 ) -> list[dict[str, Any]]:
     """Regenerate the masked region of the source, one variant per seed."""
     params = job.params
-    todo = _todo(store, job)
-    if todo:
+    pending = _pending(store, job)
+    if pending:
         source, image = _source(store, assets_dir, params)
         native = runner.family.tier(params["tier"]).native_side
         work = None
@@ -102,14 +102,14 @@ def run_edit_job(
             negative_prompt=params.get("negative_prompt", ""),
             image=image,
             mask=edit_mask(params, assets_dir, image.size),
-            seeds=tuple(seed for _, seed in todo),
+            seeds=tuple(seed for _, seed in pending),
             steps=params.get("steps"),
             guidance=params.get("guidance"),
             strength=params.get("strength", 1.0),
             work_size=work,
         )
         used = runner.describe_inpaint(request)
-        save = _saver(store, assets_dir, job, source["id"], params["prompt"], todo)
+        save = _saver(store, assets_dir, job, source["id"], params["prompt"], pending)
         runner.inpaint(
             request,
             progress=progress,
@@ -129,18 +129,18 @@ def run_resize_job(
 ) -> list[dict[str, Any]]:
     """Outpaint the source to each format: placed unstretched, the new area generated."""
     params = job.params
-    todo = _todo(store, job)
-    if not todo:
+    pending = _pending(store, job)
+    if not pending:
         return job_assets(store, job.id)
     source, image = _source(store, assets_dir, params)
     native = runner.family.tier(params["tier"]).native_side
     total = len(params["seeds"])
-    for position, (variant, seed) in enumerate(todo):
+    for position, (variant, seed) in enumerate(pending):
         fmt = params["formats"][variant - 1]
         width, height = fmt["width"], fmt["height"]
         canvas, spot = masks.place(image, width, height)
         mask = masks.outpaint_mask(width, height, spot, BLEND_BAND * min(width, height))
-        done_before = total - len(todo) + position
+        done_before = total - len(pending) + position
         if mask.getextrema()[1] == 0:
             # Same aspect as the source: nothing to generate, only the exact-size resample.
             result = GeneratedImage(image=canvas, seed=seed)
@@ -189,13 +189,13 @@ def run_upscale_job(
     carries the recorded output size as its bound, so a changed source cannot grow past it.
     """
     params = job.params
-    todo = _todo(store, job)
-    if todo:
+    pending = _pending(store, job)
+    if pending:
         source, image = _source(store, assets_dir, params)
         request = UpscaleRequest(
             image=image,
             scale=params["scale"],
-            seed=todo[0][1],
+            seed=pending[0][1],
             prompt=params.get("prompt", ""),
             negative_prompt=params.get("negative_prompt", ""),
             max_side=max(params["width"], params["height"]),
@@ -204,6 +204,6 @@ def run_upscale_job(
         used = GenerationResult(
             [], result.model_id, result.scheduler, result.steps, result.guidance, None
         )
-        save = _saver(store, assets_dir, job, source["id"], params.get("prompt", ""), todo)
-        save(0, GeneratedImage(image=result.image, seed=todo[0][1]), used)
+        save = _saver(store, assets_dir, job, source["id"], params.get("prompt", ""), pending)
+        save(0, GeneratedImage(image=result.image, seed=pending[0][1]), used)
     return job_assets(store, job.id)

@@ -45,7 +45,7 @@ def run_generation_job(
     """
     params = job.params
     saved = {a["variant"] for a in job_assets(store, job.id)}
-    todo = [(v, s) for v, s in enumerate(params["seeds"], start=1) if v not in saved]
+    pending = [(v, s) for v, s in enumerate(params["seeds"], start=1) if v not in saved]
     parent_id = params.get("init_asset_id")
     init_image = None
     if parent_id:
@@ -60,14 +60,14 @@ def run_generation_job(
         if anchor_asset is None:
             raise ValueError(f"the style anchor {anchor['name']!r} has lost its image")
         anchor_image = load_asset_image(assets_dir, anchor_asset)
-    if todo:
+    if pending:
         request = GenerationRequest(
             tier=params["tier"],
             prompt=params["prompt"],
             negative_prompt=params.get("negative_prompt", ""),
             width=params["width"],
             height=params["height"],
-            seeds=tuple(seed for _, seed in todo),
+            seeds=tuple(seed for _, seed in pending),
             steps=params.get("steps"),
             guidance=params.get("guidance"),
             init_image=init_image,
@@ -85,7 +85,7 @@ def run_generation_job(
                     job,
                     generated,
                     used,
-                    variant=todo[index][0],
+                    variant=pending[index][0],
                     prompt=request.prompt,
                     negative_prompt=request.negative_prompt,
                     tier=request.tier,
