@@ -44,7 +44,6 @@ from handlers.job_messages import (
     announce,
     image_job_hooks,
     post_in_thread,
-    update_status,
     upload_assets,
 )
 from handlers.variant_actions import on_variant_action
@@ -115,21 +114,8 @@ def post_clips(runtime: Runtime, job: Job, clips: list[dict[str, Any]]) -> None:
 
 
 def clip_job_hooks(runtime: Runtime) -> JobHooks:
-    """The image jobs' status/progress/failure/cancel hooks, with clips as the result."""
-    hooks = image_job_hooks(runtime, post=post_clips, noun="clip")
-
-    def on_done(job: Job, clips: list[dict[str, Any]]) -> None:
-        try:
-            post_clips(runtime, job, clips)
-        except SlackApiError as exc:
-            reason = f"the clips were made but posting them failed: {exc.response.get('error')}"
-            jobs.update_job(runtime.store, job.id, error=reason)
-            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
-        update_status(runtime, job)
-
-    return JobHooks(
-        hooks.on_started, hooks.on_progress, on_done, hooks.on_failed, hooks.on_cancelled
-    )
+    """The image jobs' hooks, with clips as the result."""
+    return image_job_hooks(runtime, post=post_clips, noun="clip")
 
 
 def _queue(runtime: Runtime, kind: str, params: dict[str, Any], user: str, source: dict) -> None:

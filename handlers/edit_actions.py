@@ -69,36 +69,37 @@ def _in_slack(asset: dict[str, Any], respond: Respond) -> bool:
     return False
 
 
-def on_vary(mode: str) -> Callable[..., None]:
-    def vary(
+def queue_edit(
+    kind: str, make_params: Callable[[Runtime, dict[str, Any]], dict[str, Any]]
+) -> Callable[..., None]:
+    """A menu entry that queues one ``kind`` job from the clicked image, or says privately why
+    it cannot (the image is not in a thread, or ``make_params`` refuses with an EditError)."""
+
+    def handler(
         runtime: Runtime, body: dict[str, Any], asset: dict[str, Any], respond: Respond, client: Any
     ) -> None:
         if not _in_slack(asset, respond):
             return
         try:
-            params = vary_params(runtime.store, runtime.settings, runtime.family, asset, mode)
+            params = make_params(runtime, asset)
         except EditError as exc:
             tell(respond, f":warning: {exc}")
             return
-        record(runtime, "vary", params, body["user"]["id"], asset)
+        record(runtime, kind, params, body["user"]["id"], asset)
 
-    return vary
+    return handler
+
+
+def on_vary(mode: str) -> Callable[..., None]:
+    return queue_edit(
+        "vary", lambda rt, asset: vary_params(rt.store, rt.settings, rt.family, asset, mode)
+    )
 
 
 def on_upscale(scale: int) -> Callable[..., None]:
-    def upscale(
-        runtime: Runtime, body: dict[str, Any], asset: dict[str, Any], respond: Respond, client: Any
-    ) -> None:
-        if not _in_slack(asset, respond):
-            return
-        try:
-            params = upscale_params(runtime.settings, runtime.family, asset, scale)
-        except EditError as exc:
-            tell(respond, f":warning: {exc}")
-            return
-        record(runtime, "upscale", params, body["user"]["id"], asset)
-
-    return upscale
+    return queue_edit(
+        "upscale", lambda rt, asset: upscale_params(rt.settings, rt.family, asset, scale)
+    )
 
 
 def open_edit_region(

@@ -223,8 +223,8 @@ def image_job_hooks(
     post: Callable[[Runtime, Job, list[dict[str, Any]]], None] = post_results,
     noun: str = "image",
 ) -> JobHooks:
-    """Hooks for every kind whose result is a set of images shown as variants; ``post`` shows
-    results of another sort (clips) where a cancelled job has some to show."""
+    """Hooks for every kind whose results are posted in the thread: variants by default, or
+    whatever ``post`` shows (clips, a FINAL), named ``noun`` in the person's messages."""
 
     def on_started(job: Job) -> None:
         runtime.throttle.allow(job.message_ts or "", force=True)
@@ -238,9 +238,10 @@ def image_job_hooks(
 
     def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
         try:
-            post_results(runtime, job, assets)
+            post(runtime, job, assets)
         except SlackApiError as exc:
-            reason = f"the images were made but posting them failed: {exc.response.get('error')}"
+            error = exc.response.get("error")
+            reason = f"the {noun}s were made but posting them failed: {error}"
             jobs.update_job(runtime.store, job.id, error=reason)
             post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
         update_status(runtime, job)

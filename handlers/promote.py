@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import blocks, jobs
 from bot.channel_settings import (
@@ -34,9 +33,7 @@ from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
     image_job_hooks,
-    post_in_thread,
     result_extras,
-    update_status,
     upload_assets,
 )
 from handlers.variant_actions import on_variant_action
@@ -76,19 +73,8 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
 
 
 def final_hooks(runtime: Runtime) -> Any:
-    hooks = image_job_hooks(runtime)
-
-    def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
-        try:
-            post_final(runtime, job, assets)
-        except SlackApiError as exc:
-            reason = f"the final was made but posting it failed: {exc.response.get('error')}"
-            jobs.update_job(runtime.store, job.id, error=reason)
-            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
-        update_status(runtime, job)
-
-    hooks.on_done = on_done
-    return hooks
+    """The image jobs' hooks, with a FINAL message as the result."""
+    return image_job_hooks(runtime, post=post_final, noun="final image")
 
 
 def refuse_settings_change(runtime: Runtime, channel: str, user: str) -> blocks.Message | None:
