@@ -16,7 +16,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from bot.video import encode_mp4
+from bot.media.video import encode_mp4
 from models.runner import ModelRunner
 from models.video import VideoRequest, video_preset
 

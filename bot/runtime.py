@@ -9,12 +9,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.engine import EmbeddedEngine, Engine, Runner
-from bot.job_events import JobEvents
-from bot.jobs import mark_reported
-from bot.outbox import Outbox
-from bot.slack_io import Throttle, make_client
-from bot.store import Store
+from bot.jobs.engine import EmbeddedEngine, Engine, Runner
+from bot.jobs.events import JobEvents
+from bot.jobs.rows import mark_reported
+from bot.slack.client import Throttle, make_client
+from bot.slack.outbox import Outbox
+from bot.store.database import Store
 from models.presets import Family, get_family
 
 

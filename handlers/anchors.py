@@ -13,33 +13,17 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import anchors, blocks
-from bot.assets import get_asset
-from bot.jobs import Job
+from bot.brand import anchors
 from bot.runtime import Runtime
-from handlers.dailies_command import SUBCOMMANDS
+from bot.slack import blocks
 from handlers.ephemeral import tell
 from handlers.job_controls import first_click
-from handlers.job_messages import RESULT_EXTRAS
 from handlers.variant_actions import on_variant_action
 
 ANCHOR_USAGE = (
     "`/dailies anchor list` · `channel` (your last lock here becomes the channel's anchor) · "
     "`use NAME` · `name NEW-NAME` · `scale 0.4 [NAME]` · `clear`"
 )
-
-blocks.COMMANDS.extend(
-    [
-        ("/dailies anchor list", "style anchors, and which one this channel follows"),
-        ("/dailies anchor use NAME | clear", "set or stop the channel's style anchor"),
-        ("/dailies anchor channel", "make the style you just locked the channel's anchor"),
-        ("/dailies anchor name NAME | scale 0–1", "rename your latest anchor / set its strength"),
-    ]
-)
-
-
-def is_image(asset: dict[str, Any]) -> bool:
-    return (asset.get("media_type") or "image/png").startswith("image/")
 
 
 def _team(body: dict[str, Any]) -> str | None:
@@ -191,47 +175,9 @@ def _channel_now(anchor: dict[str, Any], channel: str) -> str:
     )
 
 
-def anchor_result_line(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> list[Any]:
-    """Results show the anchor they followed, with its thumbnail when it is shared here."""
-    followed = next((a for a in assets if a.get("anchor_id")), None)
-    if followed is None:
-        return []
-    anchor = anchors.get(runtime.store, followed["anchor_id"])
-    if anchor is None:
-        return []
-    anchor = {**anchor, "scale": followed.get("anchor_scale") or anchor["scale"]}
-    source = get_asset(runtime.store, anchor["asset_id"])
-    file_id = None
-    if source and source.get("slack_file_id") and source["channel_id"] == job.channel_id:
-        file_id = source["slack_file_id"]
-    chosen = str(job.params.get("anchor")) == str(followed["anchor_id"])
-    how = "chosen for this draft" if chosen else "followed here"
-    return [blocks.anchor_line(anchor, file_id, how)]
-
-
 def register(app: App, runtime: Runtime) -> None:
-    on_variant_action(
-        app,
-        runtime,
-        blocks.VariantControl(
-            blocks.LOCK_STYLE, "Lock style", button=False, order=50, shows_for=is_image
-        ),
-        lock_style,
-    )
-    on_variant_action(
-        app,
-        runtime,
-        blocks.VariantControl(
-            blocks.UNLOCK_STYLE,
-            "Unlock style",
-            button=False,
-            order=51,
-            shows_for=lambda asset: bool(asset.get("anchor_id")),
-        ),
-        unlock_style,
-    )
-    SUBCOMMANDS["anchor"] = anchor_command
-    RESULT_EXTRAS["anchor"] = anchor_result_line
+    on_variant_action(app, runtime, blocks.LOCK_STYLE, lock_style)
+    on_variant_action(app, runtime, blocks.UNLOCK_STYLE, unlock_style)
 
     @app.action(blocks.ANCHOR_CHANNEL)
     def use_for_channel(

@@ -19,9 +19,14 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, jobs
-from bot.assets import get_asset
-from bot.clip_job import (
+from bot.jobs import rows as jobs
+from bot.jobs.clip_options import (
+    MOTION_PRESET,
+    motion_inputs_for,
+    parse_animate_values,
+    parse_motion,
+)
+from bot.jobs.clips import (
     ANIMATE,
     ANIMATE_EXTEND,
     ANIMATE_HD,
@@ -35,10 +40,11 @@ from bot.clip_job import (
     is_clip,
     is_image,
 )
-from bot.clip_options import MOTION_PRESET, motion_inputs_for, parse_animate_values, parse_motion
-from bot.job_events import JobHooks
-from bot.jobs import Job
+from bot.jobs.events import JobHooks
+from bot.jobs.rows import Job
 from bot.runtime import Runtime
+from bot.slack import blocks
+from bot.store.assets import get_asset
 from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
@@ -48,10 +54,6 @@ from handlers.job_messages import (
 )
 from handlers.variant_actions import on_variant_action
 from models.video import VideoPreset, video_preset
-
-ANIMATE_CONTROL = blocks.VariantControl(
-    action_id="animate", label="Animate", button=True, order=60, shows_for=is_image
-)
 
 
 def _preset(runtime: Runtime) -> VideoPreset | None:
@@ -133,7 +135,7 @@ def _queue(runtime: Runtime, kind: str, params: dict[str, Any], user: str, sourc
 
 def register(app: App, runtime: Runtime) -> None:
     runtime.events.register(CLIP_KINDS, clip_job_hooks(runtime))
-    on_variant_action(app, runtime, ANIMATE_CONTROL, open_animate_modal)
+    on_variant_action(app, runtime, blocks.ANIMATE, open_animate_modal)
 
     @app.view(blocks.ANIMATE_VIEW)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

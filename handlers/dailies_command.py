@@ -1,4 +1,4 @@
-"""/dailies: the home of settings commands. Later features add subcommands to SUBCOMMANDS."""
+"""/dailies: the home of settings commands; SUBCOMMANDS lists every one and who answers it."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import blocks
 from bot.runtime import Runtime
+from bot.slack import blocks
+from handlers.anchors import anchor_command
+from handlers.palette import palette_command
+from handlers.promote import approvers_command, finals_command
+from handlers.recipes import recipe_command
 
 # name → function(runtime, body, arguments) returning the ephemeral answer.
 Subcommand = Callable[[Runtime, dict[str, Any], str], blocks.Message]
-SUBCOMMANDS: dict[str, Subcommand] = {}
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "approvers": approvers_command,
+    "finals": finals_command,
+    "anchor": anchor_command,
+    "recipe": recipe_command,
+    "palette": palette_command,
+}
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -11,14 +11,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks, jobs
-from bot.brand_draft import prepare_draft
-from bot.draft_options import OptionsError
-from bot.iteration import next_iteration
-from bot.job_params import draft_params
-from bot.jobs import Job
+from bot.brand.draft_flags import prepare_draft
+from bot.jobs import rows as jobs
+from bot.jobs.draft_options import OptionsError
+from bot.jobs.params import draft_params
+from bot.jobs.rows import Job
+from bot.review.iteration import next_iteration
 from bot.runtime import Runtime
-from bot.slack_text import plain_text
+from bot.slack import blocks
+from bot.slack.text import plain_text
 from handlers.ephemeral import tell
 from handlers.job_messages import announce, image_job_hooks
 

@@ -16,10 +16,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, jobs
-from bot.assets import get_asset, load_asset_image, write_content_addressed
-from bot.edit_grid import cached_preview, preview_png, remember_preview
-from bot.edit_params import (
+from bot.jobs import rows as jobs
+from bot.jobs.edit_params import (
     FORMATS,
     EditError,
     Format,
@@ -29,8 +27,11 @@ from bot.edit_params import (
     upscale_params,
     vary_params,
 )
+from bot.media.edit_grid import cached_preview, preview_png, remember_preview
 from bot.runtime import Runtime
-from bot.slack_io import Upload, upload_files, wait_until_shared
+from bot.slack import blocks
+from bot.slack.client import Upload, upload_files, wait_until_shared
+from bot.store.assets import get_asset, load_asset_image, write_content_addressed
 from handlers.ephemeral import tell
 from handlers.job_messages import announce, image_job_hooks
 from handlers.variant_actions import on_variant_action
@@ -39,10 +40,6 @@ from models.masks import CELL_NAMES
 log = logging.getLogger(__name__)
 
 KINDS = ["vary", "edit", "resize", "upscale"]
-
-
-def is_image(asset: dict[str, Any]) -> bool:
-    return (asset.get("media_type") or "image/png").startswith("image/")
 
 
 def record(
@@ -187,78 +184,20 @@ def _first_submit(runtime: Runtime, body: dict[str, Any]) -> bool:
     return runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}")
 
 
-def _settings_line(params: dict[str, Any]) -> str:
-    return f"{params['tier']} tier · {params.get('steps') or 'default'} steps"
-
-
-def _vary_line(params: dict[str, Any]) -> str:
-    n = len(params["seeds"])
-    return (
-        f"{n} variation{'s' if n != 1 else ''} of #{params.get('source_variant')} · "
-        f"{params.get('vary')} (strength {params['strength']:g}) · "
-        f"{params['width']}×{params['height']} · {_settings_line(params)}"
-    )
-
-
-def _edit_line(params: dict[str, Any]) -> str:
-    n = len(params["seeds"])
-    if params.get("cells"):
-        where = "cells " + ", ".join(map(str, params["cells"]))
-    else:
-        where = "the white of the uploaded mask"
-    return (
-        f"{n} variant{'s' if n != 1 else ''} · {where} of #{params.get('source_variant')} · "
-        f"{params['width']}×{params['height']} · {_settings_line(params)}"
-    )
-
-
-def _resize_line(params: dict[str, Any]) -> str:
-    sizes = ", ".join(f"{f['label']} {f['width']}×{f['height']}" for f in params["formats"])
-    return f"from #{params.get('source_variant')} to {sizes} · {_settings_line(params)}"
-
-
-def _upscale_line(params: dict[str, Any]) -> str:
-    return (
-        f"×{params['scale']} of #{params.get('source_variant')} → "
-        f"{params['width']}×{params['height']} · {params['steps']} steps per tile"
-    )
-
-
-blocks.SETTINGS_LINES.update(
-    {"vary": _vary_line, "edit": _edit_line, "resize": _resize_line, "upscale": _upscale_line}
-)
-blocks.VARIANT_TITLES.update(
-    {
-        "resize": lambda params, asset: (
-            f"#{asset['variant']} · {params['formats'][asset['variant'] - 1]['label']} · "
-            f"{asset['width']}×{asset['height']}"
-        ),
-        "upscale": lambda params, asset: (
-            f"×{params['scale']} · {asset['width']}×{asset['height']} (full-resolution file)"
-        ),
-    }
-)
-
-
-def _menu(action_id: str, label: str, order: int) -> blocks.VariantControl:
-    """An entry of the variant's "More…" menu, so the per-variant row stays small."""
-    return blocks.VariantControl(action_id, label, button=False, order=order, shows_for=is_image)
-
-
-CONTROLS: list[tuple[blocks.VariantControl, Callable[..., None]]] = [
-    (_menu("vary_subtle", "Vary subtle", 200), on_vary("subtle")),
-    (_menu("vary_strong", "Vary strong", 201), on_vary("strong")),
-    (_menu("edit_region", "Edit region…", 210), open_edit_region),
-    (_menu("resize", "Resize to formats…", 220), open_resize),
-    (_menu("upscale_2", "Upscale ×2", 230), on_upscale(2)),
-    (_menu("upscale_4", "Upscale ×4", 231), on_upscale(4)),
-]
+HANDLERS: dict[str, Callable[..., None]] = {
+    blocks.VARY_SUBTLE: on_vary("subtle"),
+    blocks.VARY_STRONG: on_vary("strong"),
+    blocks.EDIT_REGION: open_edit_region,
+    blocks.RESIZE: open_resize,
+    blocks.UPSCALE_2: on_upscale(2),
+    blocks.UPSCALE_4: on_upscale(4),
+}
 
 
 def register(app: App, runtime: Runtime) -> None:
     runtime.events.register(KINDS, image_job_hooks(runtime))
-    for control, handler in CONTROLS:
-        on_variant_action(app, runtime, control, handler)
+    for action_id, handler in HANDLERS.items():
+        on_variant_action(app, runtime, action_id, handler)
 
     @app.view(blocks.EDIT_REGION_VIEW)
     def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

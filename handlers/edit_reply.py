@@ -26,11 +26,11 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.assets import write_content_addressed
-from bot.draft_options import OptionsError
-from bot.edit_params import EditError, edit_params
-from bot.iteration import current_pick
+from bot.jobs.draft_options import OptionsError
+from bot.jobs.edit_params import EditError, edit_params
+from bot.review.iteration import current_pick
 from bot.runtime import Runtime
+from bot.store.assets import write_content_addressed
 from handlers.edit_actions import record
 
 log = logging.getLogger(__name__)

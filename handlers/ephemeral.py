@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Respond
 
-from bot import blocks
+from bot.slack import blocks
 
 
 def tell(respond: Respond, message: str | blocks.Message) -> None:

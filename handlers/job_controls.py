@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks, jobs
-from bot.job_params import reroll_params
+from bot.jobs import rows as jobs
+from bot.jobs.params import reroll_params
 from bot.runtime import Runtime
+from bot.slack import blocks
 from handlers.ephemeral import tell
 from handlers.job_messages import announce, refresh_queue_positions, update_status
 

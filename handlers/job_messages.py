@@ -14,21 +14,27 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, jobs
-from bot.assets import asset_path, job_assets, set_slack_file
-from bot.job_events import JobHooks
-from bot.jobs import Job
-from bot.posted import record_posted
+from bot.brand.palette_store import get_palette
+from bot.brand.result_lines import anchor_result_line, palette_result_lines
+from bot.jobs import rows as jobs
+from bot.jobs.events import JobHooks
+from bot.jobs.rows import Job
 from bot.runtime import Runtime
-from bot.slack_io import Upload, post_referencing_files, upload_files, wait_until_shared
+from bot.slack import blocks
+from bot.slack.client import Upload, post_referencing_files, upload_files, wait_until_shared
+from bot.slack.posted import record_posted
+from bot.store.assets import asset_path, job_assets, set_slack_file
 
 log = logging.getLogger(__name__)
 
 # Lines features add under a job's results (style anchor, palette…): name → fn(runtime, job,
 # assets) returning Block Kit blocks. A failing one is logged and left out, never blocks results.
-RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any]]] = {}
-# Job kinds whose results have no Re-roll (new seeds would change nothing).
-NOT_REROLLABLE: set[str] = set()
+# The lines every result carries under its images, in order (see bot.brand.result_lines).
+RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any]]] = {
+    "anchor": anchor_result_line,
+    "palette": palette_result_lines,
+}
+NOT_REROLLABLE = blocks.NOT_REROLLABLE
 
 
 INVITE_ME = "invite me with `/invite @dailies`, then try again."
@@ -199,11 +205,21 @@ def result_extras(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> l
     return extra
 
 
+def channel_features(runtime: Runtime, channel_id: str) -> frozenset[str]:
+    """What the channel has that some variant controls need (``blocks.controls``)."""
+    return frozenset({blocks.PALETTE}) if get_palette(runtime.store, channel_id) else frozenset()
+
+
 def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
     file_ids = upload_assets(runtime, job, assets)
     extra = result_extras(runtime, job, assets)
     text, result_blocks = blocks.variants(
-        job, assets, file_ids, extra=extra, rerollable=job.kind not in NOT_REROLLABLE
+        job,
+        assets,
+        file_ids,
+        extra=extra,
+        rerollable=job.kind not in NOT_REROLLABLE,
+        features=channel_features(runtime, job.channel_id),
     )
     posted = post_referencing_files(
         runtime.client,

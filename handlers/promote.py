@@ -13,31 +13,31 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, jobs
-from bot.channel_settings import (
+from bot.jobs import rows as jobs
+from bot.jobs.draft_options import OptionsError
+from bot.jobs.rows import Job
+from bot.review.channel_settings import (
     describe_approvers,
     get_settings,
     parse_approvers,
     set_approvers,
     set_finals_first,
 )
-from bot.draft_options import OptionsError
-from bot.iteration import thread_root_job
-from bot.jobs import Job
-from bot.posted import record_posted
-from bot.promotion import lineage, record_promotion
+from bot.review.iteration import thread_root_job
+from bot.review.promotion import lineage, record_promotion
 from bot.runtime import Runtime
-from bot.slack_io import post_referencing_files
-from handlers.dailies_command import SUBCOMMANDS
+from bot.slack import blocks
+from bot.slack.client import post_referencing_files
+from bot.slack.posted import record_posted
 from handlers.ephemeral import tell
 from handlers.job_messages import (
     announce,
+    channel_features,
     image_job_hooks,
     result_extras,
     upload_assets,
 )
 from handlers.variant_actions import on_variant_action
-from handlers.votes import is_draft_image
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,14 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
     for asset, file_id in zip(assets, file_ids, strict=True):
         chain = [(step.label, step.asset) for step in lineage(runtime.store, asset)]
         extra = result_extras(runtime, job, [asset])
-        text, final_blocks = blocks.final_result(job, asset, file_id, chain, extra=extra)
+        text, final_blocks = blocks.final_result(
+            job,
+            asset,
+            file_id,
+            chain,
+            extra=extra,
+            features=channel_features(runtime, job.channel_id),
+        )
         posted = post_referencing_files(
             runtime.client,
             channel=job.channel_id,
@@ -131,8 +138,6 @@ def finals_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.
 
 def register(app: App, runtime: Runtime) -> None:
     runtime.events.register(["final"], final_hooks(runtime))
-    SUBCOMMANDS["approvers"] = approvers_command
-    SUBCOMMANDS["finals"] = finals_command
 
     def promote_clicked(
         runtime: Runtime,
@@ -168,16 +173,4 @@ def register(app: App, runtime: Runtime) -> None:
             return
         announce(runtime, job, job.thread_ts)
 
-    on_variant_action(
-        app,
-        runtime,
-        blocks.VariantControl(
-            blocks.PROMOTE,
-            "Promote",
-            button=True,
-            style="primary",
-            order=20,
-            shows_for=is_draft_image,
-        ),
-        promote_clicked,
-    )
+    on_variant_action(app, runtime, blocks.PROMOTE, promote_clicked)

@@ -13,29 +13,18 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import anchors, blocks, recipes
-from bot.assets import get_asset
-from bot.draft_options import ASPECTS, FLAG_HELP, OptionsError
-from bot.jobs import find_job
+from bot.brand import anchors, recipes
+from bot.jobs.draft_options import ASPECTS, OptionsError
+from bot.jobs.rows import find_job
 from bot.runtime import Runtime
-from handlers.anchors import is_image
-from handlers.dailies_command import SUBCOMMANDS
+from bot.slack import blocks
+from bot.store.assets import get_asset
 from handlers.variant_actions import on_variant_action
 
 RECIPE_USAGE = (
     "`/dailies recipe list` · `show NAME` · `delete NAME` · `save NAME` (opens the form for "
     "this channel's latest draft; any variant's More… → Save as recipe does the same)"
 )
-
-blocks.COMMANDS.extend(
-    [
-        ('/draft --recipe NAME slot="value"', "run a saved recipe, filling its {slots}"),
-        ("/dailies recipe list | show NAME", "the workspace's recipes"),
-        ("/dailies recipe save NAME | delete NAME", "save the latest draft as a recipe / delete"),
-    ]
-)
-FLAG_HELP['--recipe NAME slot="value"'] = "run a saved recipe; your other flags override it"
-FLAG_HELP["--anchor NAME|none"] = "follow this style anchor, or none, instead of the thread's"
 
 
 def open_recipe_form(
@@ -252,15 +241,7 @@ def recipe_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> bl
 
 
 def register(app: App, runtime: Runtime) -> None:
-    on_variant_action(
-        app,
-        runtime,
-        blocks.VariantControl(
-            blocks.SAVE_RECIPE, "Save as recipe", button=False, order=60, shows_for=is_image
-        ),
-        save_as_recipe,
-    )
-    SUBCOMMANDS["recipe"] = recipe_command
+    on_variant_action(app, runtime, blocks.SAVE_RECIPE, save_as_recipe)
 
     @app.view(blocks.RECIPE_MODAL)
     def submitted(ack: Ack, body: dict[str, Any], client: Any) -> None:

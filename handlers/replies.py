@@ -13,11 +13,11 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.draft_options import OptionsError
-from bot.iteration import record_iteration, thread_root_job
+from bot.jobs.draft_options import OptionsError
+from bot.review.iteration import record_iteration, thread_root_job
 from bot.runtime import Runtime
-from bot.slack_text import plain_text
+from bot.slack import blocks
+from bot.slack.text import plain_text
 from handlers.edit_reply import handle_edit_reply
 from handlers.job_messages import announce
 

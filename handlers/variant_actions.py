@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.assets import get_asset
 from bot.runtime import Runtime
+from bot.slack import blocks
+from bot.store.assets import get_asset
 from handlers.ephemeral import tell
 
 log = logging.getLogger(__name__)
@@ -55,12 +55,11 @@ def _dispatch(
         )
 
 
-def on_variant_action(
-    app: App, runtime: Runtime, control: blocks.VariantControl, handler: VariantHandler
-) -> None:
-    """Show ``control`` on every variant and route its clicks to ``handler``."""
-    blocks.register_variant_control(control)
-    _handlers(runtime)[control.action_id] = handler
+def on_variant_action(app: App, runtime: Runtime, action_id: str, handler: VariantHandler) -> None:
+    """Route clicks on the variant control ``action_id`` (listed in ``blocks.controls``) to
+    ``handler``."""
+    control = blocks.VARIANT_CONTROLS[action_id]
+    _handlers(runtime)[action_id] = handler
     if control.button:
         pattern = re.compile(rf"^{re.escape(control.action_id)}:(\d+)$")
 

@@ -13,20 +13,18 @@ from typing import Any
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, jobs, votes
-from bot.assets import job_assets
-from bot.coalesce import Coalescer
-from bot.posted import VARIANTS, extra_blocks, job_messages, posted_message, record_posted
+from bot.jobs import rows as jobs
+from bot.review import votes
 from bot.runtime import Runtime
-from handlers.job_messages import NOT_REROLLABLE
+from bot.slack import blocks
+from bot.slack.coalesce import Coalescer
+from bot.slack.posted import VARIANTS, extra_blocks, job_messages, posted_message, record_posted
+from bot.store.assets import job_assets
+from handlers.job_messages import NOT_REROLLABLE, channel_features
 from handlers.variant_actions import on_variant_action
 
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 THUMBS_UP = {"+1", "thumbsup"}
-
-
-def is_draft_image(asset: dict[str, Any]) -> bool:
-    return asset.get("tier") == "draft" and (asset.get("media_type") or "").startswith("image/")
 
 
 def reaction_name(name: str) -> str:
@@ -71,6 +69,7 @@ class TallyBoard:
             extra=extra_blocks(message),
             rerollable=job.kind not in NOT_REROLLABLE,
             notes=votes.vote_notes(store, assets),
+            features=channel_features(self.runtime, job.channel_id),
         )
         self.runtime.client.chat_update(
             channel=message["channel_id"], ts=message["ts"], text=text, blocks=message_blocks
@@ -95,12 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
         votes.toggle_vote(store, asset["id"], body["user"]["id"])
         board.changed(asset["job_id"])
 
-    on_variant_action(
-        app,
-        runtime,
-        blocks.VariantControl(blocks.VOTE, "Vote", button=True, order=10, shows_for=is_draft_image),
-        vote_clicked,
-    )
+    on_variant_action(app, runtime, blocks.VOTE, vote_clicked)
 
     def on_variants_message(event: dict[str, Any]) -> bool:
         item = event.get("item") or {}
@@ -112,7 +106,7 @@ def register(app: App, runtime: Runtime) -> None:
     def target(event: dict[str, Any]) -> dict[str, Any] | None:
         item = event["item"]
         message = posted_message(store, item["channel"], item["ts"])
-        assets = [a for a in job_assets(store, message["job_id"]) if is_draft_image(a)]
+        assets = [a for a in job_assets(store, message["job_id"]) if blocks.is_draft_image(a)]
         return reaction_target(event["reaction"], assets)
 
     @app.event("reaction_added", matchers=[on_variants_message])

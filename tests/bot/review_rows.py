@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import jobs
-from bot.store import Store
+from bot.jobs import rows as jobs
+from bot.store.database import Store
 
 
 def draft_job(store: Store, iteration=None, n=2, seed=10, parent=None, init=None, thread="1.0"):

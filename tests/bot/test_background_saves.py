@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bot.assets import BackgroundSaves
+from bot.store.assets import BackgroundSaves
 
 
 def test_saves_run_in_order_off_the_calling_thread_and_are_all_done_at_exit():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.posted import posted_message
+from bot.slack.posted import posted_message
 
 
 def start_draft(bot: Any, text: str, user: str = "U1") -> tuple[dict, dict]:

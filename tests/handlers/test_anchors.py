@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import anchors
+from bot.brand import anchors
 from models.request import DEFAULT_ANCHOR_SCALE
 from tests.handlers.brand_helpers import (
     SpyRunner,

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from bot import jobs
-from bot.video import decode_mp4
+from bot.jobs import rows as jobs
+from bot.media.video import decode_mp4
 from tests.handlers.conftest import start_bot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot import jobs
+from bot.jobs import rows as jobs
 from tests.handlers.conftest import start_bot
 from tests.handlers.test_animate import (
     buttons,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import Store
+from bot.store.database import Store
 from handlers.cli import main
 from tests.bot.review_rows import draft_job
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot import blocks, jobs
-from bot.edit_jobs import FEATHER
-from bot.png_params import parse_parameters
+from bot.jobs import rows as jobs
+from bot.jobs.edits import FEATHER
+from bot.media.png_params import parse_parameters
+from bot.slack import blocks
 from models import masks
 from tests.handlers.conftest import start_bot
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot import jobs
-from bot.edit_jobs import FEATHER
+from bot.jobs import rows as jobs
+from bot.jobs.edits import FEATHER
 from handlers.edit_reply import handle_edit_reply
 from models import masks
 from tests.handlers.conftest import start_bot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot import jobs
+from bot.jobs import rows as jobs
 from tests.handlers.conftest import start_bot
 
 

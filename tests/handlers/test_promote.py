@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
-from bot import jobs
-from bot.channel_settings import FINAL_PRIORITY
+from bot.jobs import rows as jobs
+from bot.review.channel_settings import FINAL_PRIORITY
 from handlers.cli import main
 from tests.handlers.review_helpers import click, start_draft
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import jobs, recipes
-from bot.draft_options import ASPECTS
+from bot.brand import recipes
+from bot.jobs import rows as jobs
+from bot.jobs.draft_options import ASPECTS
 from tests.handlers.brand_helpers import SpyRunner, assets_of_job, choose, draft
 from tests.handlers.conftest import start_bot
 

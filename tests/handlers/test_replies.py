@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot import jobs
+from bot.jobs import rows as jobs
 from tests.handlers.review_helpers import click, start_draft, wait_note
 
 
