@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
@@ -19,14 +20,15 @@ from urllib.error import URLError
 
 from slack_bolt.error import BoltError
 
-from bot import jobs
-from bot.assets import asset_path, load_asset_image
 from bot.config import ConfigError, Settings, load_settings
-from bot.contact_sheet import contact_sheet
-from bot.draft_options import OptionsError
-from bot.job_events import JobHooks
-from bot.jobs import Job
+from bot.jobs import rows as jobs
+from bot.jobs.draft_options import OptionsError
+from bot.jobs.events import JobHooks
+from bot.jobs.rows import Job
+from bot.media.contact_sheet import contact_sheet
 from bot.runtime import Runtime, build_runtime
+from bot.store.assets import asset_path, load_asset_image
+from bot.store.database import Store
 
 
 class CliError(Exception):
@@ -71,8 +73,7 @@ def run_history(
     settings: Settings, link: str | None, channel: str | None, thread: str | None
 ) -> str:
     """The lineage tree of one thread, read from the bot's database (nothing is written)."""
-    from bot.history import history_text, resolve_thread
-    from bot.store import Store
+    from bot.library.history import history_text, resolve_thread
 
     if link and thread:
         raise CliError("give the thread once: a link/ts or --thread, not both")
@@ -106,12 +107,47 @@ def check_output_folder(out: Path) -> None:
             return
 
 
+def cancel_orphaned_cli_jobs(store: Store) -> int:
+    """Close ``dailies draft`` jobs whose process is gone (killed or interrupted): their images
+    would be shown to nobody, and a new run must not wait behind them or be handed them."""
+    count = 0
+    for job in jobs.unfinished_jobs(store, source="cli"):
+        if not _alive(job.params.get("cli_pid")):
+            jobs.finish_job(store, job.id, jobs.CANCELLED, "its dailies draft was interrupted")
+            jobs.mark_reported(store, job.id)
+            count += 1
+    return count
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_home(home: Path) -> None:
+    """A read-only or unusable DAILIES_HOME is refused in one line before anything starts."""
+    for folder in (home, *home.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise CliError(f"DAILIES_HOME {home}: {folder} is a file, not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise CliError(f"DAILIES_HOME {home}: {folder} is not writable")
+            return
+
+
 def run_draft(
     runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr
 ) -> list[Path]:
     """Queue a draft through the engine, wait for it, write PNGs + contact sheet into ``out``."""
-    from bot.draft_options import parse_draft_text
-    from bot.job_params import draft_params
+    from bot.jobs.draft_options import parse_draft_text
+    from bot.jobs.params import draft_params
 
     options, _ = parse_draft_text(text)
     params = draft_params(options, runtime.settings, runtime.family, tier=tier)
@@ -119,8 +155,12 @@ def run_draft(
     finished = threading.Event()
     outcome: dict[str, Any] = {}
 
+    printing = threading.Lock()
+
     def on_progress(job: Job, done: int, total: int) -> None:
-        print(f"\rrendering: step {done} of {total}", end="", file=stderr, flush=True)
+        with printing:
+            if not finished.is_set():
+                print(f"\rrendering: step {done} of {total}", end="", file=stderr, flush=True)
 
     def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
         outcome["assets"] = assets
@@ -134,14 +174,28 @@ def run_draft(
         outcome["error"] = "cancelled"
         finished.set()
 
-    runtime.events.register(None, JobHooks(None, on_progress, on_done, on_failed, on_cancelled))
+    orphans = cancel_orphaned_cli_jobs(runtime.store)
+    if orphans:
+        print(f"dailies: cancelled {orphans} interrupted draft(s) of an earlier run", file=stderr)
+    params["cli_pid"] = os.getpid()
     job = jobs.create_job(runtime.store, tier, params, user_id=None, channel_id=None, source="cli")
+    runtime.events.watch(job.id, JobHooks(None, on_progress, on_done, on_failed, on_cancelled))
     runtime.engine.start()
     try:
         runtime.engine.wake()
         finished.wait()
+    except KeyboardInterrupt:
+        # Nobody would ever show this job's images: stop it rather than leave it queued for the
+        # next run to find.
+        jobs.request_cancel(runtime.store, job.id, None)
+        with printing:
+            finished.set()  # no more progress lines
+            print(file=stderr)  # end the progress line
+        raise CliError(f"interrupted; job {job.id} cancelled") from None
     finally:
         runtime.close()
+        if jobs.get_job(runtime.store, job.id).status not in jobs.FINISHED:
+            jobs.finish_job(runtime.store, job.id, jobs.CANCELLED, "interrupted")
     print(file=stderr)
     if "error" in outcome:
         raise CliError(f"job {job.id} failed: {outcome['error']}")
@@ -192,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "draft":
             logging.getLogger().setLevel(logging.WARNING)
+            check_home(settings.home)
             runtime = build_runtime(settings, with_slack=False)
             for path in run_draft(runtime, _flags_text(args), args.tier, args.out):
                 print(path)
@@ -202,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("dailies: interrupted", file=sys.stderr)
+        return 2
     except BoltError as exc:  # auth.test refused the token at start-up
         print(f"dailies: Slack refused the bot token: {exc}", file=sys.stderr)
         return 2
@@ -211,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check SLACK_API_URL and the network",
             file=sys.stderr,
         )
+        return 2
+    except (OSError, sqlite3.Error) as exc:
+        print(f"dailies: {exc}", file=sys.stderr)
         return 2
     return 0
 

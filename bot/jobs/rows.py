@@ -1,0 +1,222 @@
+"""Jobs are rows before they are work: creating, claiming fairly, finishing and cancelling them.
+
+Every state change is one write transaction, so a crash leaves each job in a state a restart
+can resume from (``running`` jobs go back to ``queued``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.store.database import Store
+
+# held: accepted and recorded, waiting for its status message to be posted before workers see it.
+HELD = "held"
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    status: str
+    params: dict[str, Any]
+    user_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    source: str = "slack"
+    priority: int = 0
+    parent_job_id: int | None = None
+    attempt: int = 1
+    cancel_requested: bool = False
+    cancelled_by: str | None = None
+    error: str | None = None
+    created_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+    reported_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Job:
+        values = dict(row)
+        values["params"] = json.loads(values["params"])
+        values["cancel_requested"] = bool(values.get("cancel_requested"))
+        return cls(**values)
+
+
+def create_job(
+    store: Store,
+    kind: str,
+    params: dict[str, Any],
+    *,
+    user_id: str | None,
+    channel_id: str | None,
+    thread_ts: str | None = None,
+    source: str = "slack",
+    priority: int = 0,
+    parent_job_id: int | None = None,
+    attempt: int = 1,
+    held: bool = False,
+) -> Job:
+    """Record a job. ``held`` keeps workers off it until ``release_job`` says where it reports,
+    so a fast job can never finish before the message that will show its result exists."""
+    row = {
+        "kind": kind,
+        "status": HELD if held else QUEUED,
+        "params": json.dumps(params, sort_keys=True),
+        "source": source,
+        "user_id": user_id,
+        "channel_id": channel_id,
+        "thread_ts": thread_ts,
+        "priority": priority,
+        "parent_job_id": parent_job_id,
+        "attempt": attempt,
+        "created_at": time.time(),
+    }
+    with store.write() as db:
+        job_id = db["jobs"].insert(row).last_pk
+    return get_job(store, job_id)
+
+
+def release_job(store: Store, job_id: int, *, thread_ts: str | None, message_ts: str | None) -> Job:
+    with store.write() as db:
+        db["jobs"].update(
+            job_id, {"status": QUEUED, "thread_ts": thread_ts, "message_ts": message_ts}
+        )
+    return get_job(store, job_id)
+
+
+def held_jobs(store: Store) -> list[Job]:
+    return [
+        Job.from_row(r) for r in store.db["jobs"].rows_where("status = ?", [HELD], order_by="id")
+    ]
+
+
+def get_job(store: Store, job_id: int) -> Job:
+    return Job.from_row(store.db["jobs"].get(job_id))
+
+
+def find_job(store: Store, job_id: int) -> Job | None:
+    rows = list(store.db["jobs"].rows_where("id = ?", [job_id]))
+    return Job.from_row(rows[0]) if rows else None
+
+
+def update_job(store: Store, job_id: int, **changes: Any) -> None:
+    with store.write() as db:
+        db["jobs"].update(job_id, changes)
+
+
+_FAIR_ORDER_SQL = """
+SELECT j.id, j.user_id, j.priority, j.created_at, u.last_started
+FROM jobs j
+LEFT JOIN (
+    SELECT user_id, MAX(started_at) AS last_started FROM jobs
+    WHERE started_at IS NOT NULL GROUP BY user_id
+) u ON u.user_id IS j.user_id
+WHERE j.status = 'queued'
+ORDER BY j.priority DESC, j.created_at, j.id
+"""
+
+
+def queue_order(store: Store) -> list[int]:
+    """Queued job ids in the order workers will take them.
+
+    Fair share: among jobs of the highest priority, the next one belongs to the person whose
+    last job started longest ago (never is longest), oldest first. One person's batch of eight
+    therefore alternates with everybody else's work instead of blocking it.
+    """
+    pending = [dict(r) for r in store.db.query(_FAIR_ORDER_SQL)]
+    last = {r["user_id"]: r["last_started"] or 0.0 for r in pending}
+    order: list[int] = []
+    clock = time.time()
+    while pending:
+        top = max(r["priority"] for r in pending)
+        candidates = [r for r in pending if r["priority"] == top]
+        pick = min(candidates, key=lambda r: (last[r["user_id"]], r["created_at"], r["id"]))
+        order.append(pick["id"])
+        pending.remove(pick)
+        clock += 1e-6
+        last[pick["user_id"]] = clock
+    return order
+
+
+def queue_position(store: Store, job_id: int) -> int | None:
+    """1 when the job is next; None when it is not queued."""
+    order = queue_order(store)
+    return order.index(job_id) + 1 if job_id in order else None
+
+
+def running_count(store: Store) -> int:
+    return store.db["jobs"].count_where("status = ?", [RUNNING])
+
+
+def claim_next(store: Store) -> Job | None:
+    """Move the fairest queued job to running and return it, or None when nothing is queued."""
+    with store.write() as db:
+        order = queue_order(store)
+        if not order:
+            return None
+        job_id = order[0]
+        db["jobs"].update(job_id, {"status": RUNNING, "started_at": time.time()})
+    return get_job(store, job_id)
+
+
+def requeue_interrupted(store: Store) -> int:
+    """At start-up, jobs that were running when the bot stopped go back to the queue."""
+    with store.write() as db:
+        cursor = db.execute(
+            "UPDATE jobs SET status = ?, started_at = NULL WHERE status = ?", [QUEUED, RUNNING]
+        )
+        return cursor.rowcount
+
+
+def finish_job(store: Store, job_id: int, status: str, error: str | None = None) -> Job:
+    update_job(store, job_id, status=status, error=error, finished_at=time.time())
+    return get_job(store, job_id)
+
+
+def request_cancel(store: Store, job_id: int, user_id: str | None) -> Job:
+    """Cancel a queued job at once; ask a running one to stop at its next step.
+
+    Returns the job as it is afterwards; a finished job is returned unchanged.
+    """
+    with store.write() as db:
+        job = get_job(store, job_id)
+        if job.status in (QUEUED, HELD):
+            db["jobs"].update(
+                job_id,
+                {"status": CANCELLED, "cancelled_by": user_id, "finished_at": time.time()},
+            )
+        elif job.status == RUNNING:
+            db["jobs"].update(job_id, {"cancel_requested": 1, "cancelled_by": user_id})
+    return get_job(store, job_id)
+
+
+def unfinished_jobs(store: Store, source: str) -> list[Job]:
+    rows = store.db["jobs"].rows_where(
+        "status IN (?, ?, ?) AND source = ?", [QUEUED, RUNNING, HELD, source], order_by="id"
+    )
+    return [Job.from_row(r) for r in rows]
+
+
+def mark_reported(store: Store, job_id: int) -> None:
+    update_job(store, job_id, reported_at=time.time())
+
+
+def unreported_jobs(store: Store, source: str) -> list[Job]:
+    """Finished jobs whose outcome nobody was shown yet, oldest first."""
+    rows = store.db["jobs"].rows_where(
+        "finished_at IS NOT NULL AND reported_at IS NULL AND source = ?", [source], order_by="id"
+    )
+    return [Job.from_row(r) for r in rows]
+
+
+def cancel_requested(store: Store, job_id: int) -> bool:
+    row = store.db.execute("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id]).fetchone()
+    return bool(row and row[0])
