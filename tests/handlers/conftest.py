@@ -48,13 +48,19 @@ class Bot:
     def wait_for_variants(
         self, channel: str, thread_ts: str, count: int = 1, timeout: float = 60
     ) -> list[dict[str, Any]]:
-        """Messages in the thread that show variants (image blocks), once ``count`` exist."""
+        """Variants messages in the thread (numbered variant images), once ``count`` exist.
+
+        A FINAL or a clip also shows an image, but it is not a variants message: counting it
+        would let a wait end before the variants it means are posted."""
 
         def found() -> list[dict[str, Any]] | None:
             shown = [
                 m
                 for m in self.bot_replies(channel, thread_ts)
-                if any(b.get("type") == "image" for b in m.get("blocks") or [])
+                if any(
+                    b.get("type") == "image" and str(b.get("block_id", "")).startswith("variant_")
+                    for b in m.get("blocks") or []
+                )
             ]
             return shown if len(shown) >= count else None
 
