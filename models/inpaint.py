@@ -8,7 +8,6 @@ composited over the source through the soft mask, so the kept area is the source
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
+from models import batch as batching
 from models.masks import composite, generation_mask
 from models.presets import TierPreset
 from models.request import (
@@ -74,13 +74,16 @@ def inpaint(
     request: InpaintRequest,
     tier: TierPreset,
     device: str,
-    step_callback: Callable[[int], Any],
+    *,
+    max_batch: int,
+    decoder: torch.nn.Module,
+    slice_decode: bool,
     progress: ProgressCallback | None = None,
     cancelled: CancelCheck | None = None,
     on_image: Callable[[int, GeneratedImage], None] | None = None,
 ) -> GenerationResult:
-    """Run ``pipe`` (an inpainting pipeline) once per seed; ``step_callback(index)`` gives the
-    diffusers callback_on_step_end for image ``index`` (progress and cancel)."""
+    """Run ``pipe`` (an inpainting pipeline) on all seeds as one batch (models/batch.py): each
+    image from its own generator, composited over the source as it is decoded."""
     steps, guidance, work = check(request, tier)
     source = request.image.convert("RGB")
     soft = request.mask.convert("L")
@@ -88,38 +91,41 @@ def inpaint(
     # Bilinear then "anything > 0": the model regenerates every pixel the blend will use.
     pipe_mask = generation_mask(generation_mask(soft).resize(work, Image.Resampling.BILINEAR))
     call: dict[str, Any] = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "image": init,
-        "mask_image": pipe_mask,
         "width": work[0],
         "height": work[1],
         "strength": request.strength,
         "num_inference_steps": steps,
         "guidance_scale": guidance,
-        "output_type": "pil",
     }
-    timings: dict[str, float] = {}
-    images: list[GeneratedImage] = []
-    for index, seed in enumerate(request.seeds):
-        if cancelled is not None and cancelled():
-            raise GenerationCancelled(f"cancelled after {index} of {len(request.seeds)}")
-        started = time.perf_counter()
-        generated = pipe(
-            **call,
-            generator=torch.Generator(device).manual_seed(seed),
-            callback_on_step_end=step_callback(index),
-        ).images[0]
-        images.append(GeneratedImage(image=composite(source, generated, soft), seed=seed))
-        timings[f"image_{index}_s"] = time.perf_counter() - started
-        if on_image is not None:
-            on_image(index, images[-1])
+    member = batching.Member(
+        seeds=request.seeds,
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        progress=progress,
+        cancelled=cancelled,
+        on_image=on_image,
+        # One copy per image: each is VAE-encoded with its own generator, exactly as alone.
+        images={"image": init, "mask_image": pipe_mask},
+        finish=lambda generated: composite(source, generated, soft),
+    )
+    batching.run(
+        pipe,
+        [member],
+        call,
+        device=device,
+        guidance=guidance,
+        max_batch=max_batch,
+        decoder=decoder,
+        slice_decode=slice_decode,
+    )
+    if member.stopped:
+        raise GenerationCancelled(f"cancelled after {len(member.results)} of {len(request.seeds)}")
     return GenerationResult(
-        images=images,
+        images=member.results,
         model_id=tier.model_id,
         scheduler="",
         steps=steps,
         guidance=guidance,
         strength=request.strength,
-        timings=timings,
+        timings=member.timings,
     )

@@ -71,3 +71,6 @@ class GenerationResult:
     strength: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
     anchor_scale: float | None = None  # None: no style anchor
+    # The fast decoder that turned latents into pixels (e.g. "madebyollin/taesdxl"); None: the
+    # family's full VAE.
+    decoder: str | None = None

@@ -1,6 +1,7 @@
 """One worker's models: load a family once, then turn requests into images.
 
-Loading an SDXL family takes tens of seconds and ~7 GB of GPU memory, so a runner loads lazily
+Loading an SDXL family takes tens of seconds and ~12.1 GB of GPU memory in bf16 (two 2.57B-param
+UNets, base and Turbo, plus the shared text encoders and VAE), so a runner loads lazily
 once and keeps every pipeline it derives (per tier, text-to-image and image-to-image) built on
 the same module objects. Pipelines are stateful (scheduler timesteps, interrupt flags), so a
 runner serialises its calls: run one runner per device, in one worker thread.
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, DiffusionPipeline
 from PIL import Image, ImageOps
 
+from models import batch as batching
 from models import inpaint as inpainting
 from models import upscale as upscaling
-from models.presets import Family, TierPreset, get_family
+from models.decoders import VAE, Decoders, check_decoder
+from models.presets import DRAFT, Family, TierPreset, get_family
 from models.request import (
     CancelCheck,
     GeneratedImage,
@@ -47,6 +50,8 @@ SCHEDULER_NAMES = {
 }
 MIN_SIDE, MAX_SIDE = 64, 4096  # below: nothing to see; above: hours on a CPU worker, OOM on GPU
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed's range
+# Images per pipeline call: --n tops out at 8, so one job's variants always share one call.
+DEFAULT_MAX_BATCH = 8
 
 
 def default_device() -> str:
@@ -78,7 +83,13 @@ class ModelRunner:
         *,
         cache_dir: str | None = None,
         local_files_only: bool | None = None,
+        max_batch: int = 0,
+        draft_decoder: str = VAE,
+        slice_decode: bool | None = None,
     ) -> None:
+        """``max_batch`` images per pipeline call (0: DEFAULT_MAX_BATCH); ``draft_decoder``
+        ``vae`` or ``taesd`` for the draft tier; ``slice_decode`` decodes image by image (None:
+        on CPU, where it is faster; GPUs decode the whole batch at once)."""
         self.family: Family = get_family(family) if isinstance(family, str) else family
         if self.family.name not in LOADERS:
             raise ValueError(f"no loader for model family {self.family.name!r}")
@@ -93,6 +104,13 @@ class ModelRunner:
         self._upscaler: DiffusionPipeline | None = None
         self.load_seconds: float | None = None
         self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
+        if max_batch < 0:
+            raise ValueError(f"max batch must be 0 (default) or more, got {max_batch}")
+        self.max_batch = max_batch or DEFAULT_MAX_BATCH
+        self.draft_decoder = check_decoder(draft_decoder)
+        on_gpu = self.device.startswith("cuda")
+        self.slice_decode = not on_gpu if slice_decode is None else slice_decode
+        self._decoders = Decoders(self.family.name, self.device, self.dtype, self._hub)
 
     @property
     def loaded(self) -> bool:
@@ -211,10 +229,12 @@ class ModelRunner:
                 request,
                 tier,
                 self.device,
-                lambda index: _step_callback(index, progress, cancelled),
-                progress,
-                cancelled,
-                on_image,
+                max_batch=self.max_batch,
+                decoder=pipe.vae,
+                slice_decode=self.slice_decode,
+                progress=progress,
+                cancelled=cancelled,
+                on_image=on_image,
             )
             result.scheduler = scheduler_name(pipe.scheduler)
         return result
@@ -248,6 +268,7 @@ class ModelRunner:
             guidance=guidance,
             strength=strength,
             anchor_scale=anchor_scale(request.anchor_image, request.anchor_scale),
+            decoder=self._decoders.model_id(self.draft_decoder if tier.name == DRAFT else VAE),
         )
 
     def generate(
@@ -258,65 +279,110 @@ class ModelRunner:
         *,
         on_image: Callable[[int, GeneratedImage], None] | None = None,
     ) -> GenerationResult:
-        """One image per seed, each from its own generator so any variant can be replayed alone.
+        """One image per seed, all in one batched call (chunks above ``max_batch``), each from
+        its own generator so any variant can be replayed alone.
 
-        `on_image(index, image)` is called as each image is done, so a caller can save it before
-        a later cancel or crash loses the batch. Raises ValueError for a request the tier cannot
-        honour, GenerationCancelled when `cancelled()` turns true (checked before each image and
-        after each step), and ModelUnavailable when the family cannot be loaded.
+        `on_image(index, image)` is called as each image is decoded, so a caller can save it
+        before a later cancel or crash loses the batch. Raises ValueError for a request the tier
+        cannot honour, GenerationCancelled when `cancelled()` turns true (checked before each
+        chunk and after each step; images of finished chunks were already handed over), and
+        ModelUnavailable when the family cannot be loaded.
         """
+        outcome = self.generate_many([batching.Member.of(request, progress, cancelled, on_image)])
+        result = outcome[0]
+        if isinstance(result, GenerationCancelled):
+            raise result
+        return result
+
+    def generate_many(
+        self, members: Sequence[batching.Member]
+    ) -> list[GenerationResult | GenerationCancelled]:
+        """Several compatible requests (same tier, size, steps, guidance, strength, style
+        anchor) as one UNet batch, each with its own prompt, seeds, progress, cancel and
+        results: the bot's cross-request batching. Members are made with ``Member.of``; one
+        result, or a GenerationCancelled, per member, in order.
+        """
+        requests = [m.request for m in members if m.request is not None]
+        if not requests or len(requests) != len(members):
+            raise ValueError("generate_many needs members made from requests (Member.of)")
         started = time.perf_counter()
-        tier = self.family.tier(request.tier)
-        steps, guidance, strength = _resolve(request, tier)
-        style_scale = anchor_scale(request.anchor_image, request.anchor_scale)
+        first = requests[0]
+        tier = self.family.tier(first.tier)
+        resolved = [_resolve(r, tier) for r in requests]
+        steps, guidance, strength = resolved[0]
+        style_scale = anchor_scale(first.anchor_image, first.anchor_scale)
+        for request, used in zip(requests, resolved, strict=True):
+            if batch_key(request, used) != batch_key(first, resolved[0]) or (
+                request.anchor_image is not first.anchor_image
+            ):
+                raise ValueError(
+                    "requests in one batch must share tier, size, steps, guidance, strength "
+                    "and style anchor"
+                )
+        decoder = self.draft_decoder if tier.name == DRAFT else VAE
         with self._lock:
             load_s = self.warm()
-            pipe = self.pipeline(tier.name, image_to_image=request.init_image is not None)
-            call: dict[str, Any] = {
-                "prompt": request.prompt,
-                # None, not "": SDXL then uses zero embeddings, as it was trained to.
-                "negative_prompt": request.negative_prompt or None,
-                "num_inference_steps": steps,
-                "guidance_scale": guidance,
-                "output_type": "pil",
-            }
-            if request.init_image is not None:
-                call["image"] = _fit(request.init_image, request.width, request.height)
+            pipe = self.pipeline(tier.name, image_to_image=first.init_image is not None)
+            call: dict[str, Any] = {"num_inference_steps": steps, "guidance_scale": guidance}
+            for member, request in zip(members, requests, strict=True):
+                if request.init_image is not None:
+                    member.images["image"] = _fit(
+                        request.init_image, request.width, request.height
+                    )
+            if first.init_image is not None:
                 call["strength"] = strength
             else:
-                call["width"], call["height"] = request.width, request.height
-            call.update(self._wire(pipe, request.anchor_image, style_scale))
-
-            timings = {"load_s": load_s}
-            images: list[GeneratedImage] = []
-            for index, seed in enumerate(request.seeds):
-                if cancelled is not None and cancelled():
-                    raise GenerationCancelled(f"cancelled after {index} of {len(request.seeds)}")
-                image_started = time.perf_counter()
-                image = pipe(
-                    **call,
-                    generator=torch.Generator(self.device).manual_seed(seed),
-                    callback_on_step_end=_step_callback(index, progress, cancelled),
-                ).images[0]
-                timings[f"image_{index}_s"] = time.perf_counter() - image_started
-                images.append(GeneratedImage(image=image, seed=seed))
-                if on_image is not None:
-                    on_image(index, images[-1])
+                call["width"], call["height"] = first.width, first.height
+            call.update(self._wire(pipe, first.anchor_image, style_scale))
+            batching.run(
+                pipe,
+                members,
+                call,
+                device=self.device,
+                guidance=guidance,
+                max_batch=self.max_batch,
+                decoder=self._decoders.module(decoder, pipe),
+                slice_decode=self.slice_decode,
+            )
             scheduler = scheduler_name(pipe.scheduler)
+        total_s = time.perf_counter() - started
+        outcomes: list[GenerationResult | GenerationCancelled] = []
+        for member in members:
+            done = len(member.results)
+            if member.stopped:
+                outcomes.append(
+                    GenerationCancelled(f"cancelled after {done} of {len(member.seeds)}")
+                )
+                continue
+            timings = {"load_s": load_s, **member.timings, "total_s": total_s}
+            timings["per_image_s"] = total_s / max(1, done)
+            outcomes.append(
+                GenerationResult(
+                    images=member.results,
+                    model_id=tier.model_id,
+                    scheduler=scheduler,
+                    steps=steps,
+                    guidance=guidance,
+                    strength=strength,
+                    timings=timings,
+                    anchor_scale=style_scale,
+                    decoder=self._decoders.model_id(decoder),
+                )
+            )
+        return outcomes
 
-        generation_s = sum(v for k, v in timings.items() if k.startswith("image_"))
-        timings["per_image_s"] = generation_s / len(images)
-        timings["total_s"] = time.perf_counter() - started
-        return GenerationResult(
-            images=images,
-            model_id=tier.model_id,
-            scheduler=scheduler,
-            steps=steps,
-            guidance=guidance,
-            strength=strength,
-            timings=timings,
-            anchor_scale=style_scale,
-        )
+
+def batch_key(request: GenerationRequest, used: tuple[int, float, float | None]) -> tuple:
+    """What requests must share to run as one batch (anchors are compared by identity)."""
+    return (
+        request.tier,
+        request.width,
+        request.height,
+        used,
+        request.init_image is not None,
+        request.anchor_image is not None,
+        request.anchor_scale,
+    )
 
 
 def _resolve(request: GenerationRequest, tier: TierPreset) -> tuple[int, float, float | None]:
@@ -366,26 +432,3 @@ def _fit(image: Image.Image, width: int, height: int) -> Image.Image:
     if image.size == (width, height):
         return image
     return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
-
-
-def _step_callback(
-    index: int, progress: ProgressCallback | None, cancelled: CancelCheck | None
-) -> Callable[..., dict[str, Any]]:
-    """A diffusers callback_on_step_end that reports progress and stops on cancel.
-
-    Raising here stops at once. Setting `pipe._interrupt` instead would skip the remaining
-    steps but still decode the latents with the VAE (diffusers 0.42 `continue`s the loop),
-    which is wasted work on a cancelled job.
-    """
-
-    def on_step_end(
-        pipe: DiffusionPipeline, step: int, timestep: Any, tensors: dict[str, Any]
-    ) -> dict[str, Any]:
-        if progress is not None:
-            # num_timesteps is the real count: img2img runs only int(steps x strength).
-            progress(index, step + 1, pipe.num_timesteps)
-        if cancelled is not None and cancelled():
-            raise GenerationCancelled(f"cancelled at step {step + 1} of image {index + 1}")
-        return tensors
-
-    return on_step_end

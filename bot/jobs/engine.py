@@ -64,12 +64,7 @@ class Engine(ABC):
     def run_job(self, job: Job, runner: Runner, stopping: threading.Event) -> None:
         """Run one claimed job to its end state and tell its hooks; shared by every engine."""
         self.events.started(job)
-        steps_per_image = [1]
-
-        def progress(image_index: int, step: int, steps: int) -> None:
-            steps_per_image[0] = steps
-            total = steps * len(job.params.get("seeds", [None]))
-            self.events.progress(job, image_index * steps + step, total)
+        progress = job_progress(self.events, job)
 
         def cancelled() -> bool:
             if stopping.is_set():
@@ -93,6 +88,19 @@ class Engine(ABC):
             self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
             return
         self.events.done(jobs.finish_job(self.store, job.id, jobs.DONE), assets)
+
+
+def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]:
+    """A runner progress callback for one job: steps done summed over its images, which a
+    batched call advances together (image 0 step 1, image 1 step 1, …)."""
+    done: dict[int, int] = {}
+
+    def progress(image_index: int, step: int, steps: int) -> None:
+        done[image_index] = step
+        total = steps * len(job.params.get("seeds", [None]))
+        events.progress(job, min(sum(done.values()), total), total)
+
+    return progress
 
 
 def plain_error(exc: BaseException) -> str:

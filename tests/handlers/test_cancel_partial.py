@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from bot.jobs import rows as jobs
+from models.runner import ModelRunner
 from tests.handlers.conftest import start_bot
 from tests.handlers.test_animate import (
     buttons,
@@ -79,8 +80,10 @@ def test_cancelled_test_clips_post_the_clips_already_made(tmp_path, slack, tiny_
         bot.stop()
 
 
-def test_a_cancelled_draft_posts_the_variants_already_made(tmp_path, slack, tiny_runner):
-    runner = PauseAtCall(tiny_runner, at=2)
+def test_a_cancelled_draft_posts_the_variants_already_made(tmp_path, slack):
+    # Two images per pipeline call: the first call's two variants are saved before the pause
+    # in the second call's first step.
+    runner = PauseAtCall(ModelRunner("tiny", device="cpu", max_batch=2), at=2)
     bot = start_bot(tmp_path, slack, lambda device: runner)
     try:
         bot.sender.command("/draft", "a paper lantern --n 4 --seed 3 --steps 2")

@@ -42,7 +42,8 @@ def test_draft_gives_one_image_per_seed_at_the_asked_size_with_its_recipe(runner
     assert all(g.image.size == (192, 128) and g.image.mode == "RGB" for g in result.images)
     assert (result.model_id, result.scheduler) == ("dailies/tiny-sdxl-draft", "Euler a")
     assert (result.steps, result.guidance, result.strength) == (2, 0.0, None)
-    assert {"load_s", "image_0_s", "image_2_s", "per_image_s", "total_s"} <= set(result.timings)
+    assert {"load_s", "denoise_s", "decode_s", "per_image_s", "total_s"} <= set(result.timings)
+    assert result.timings["batch_size"] == 3  # all three seeds in one pipeline call
     assert result.timings["total_s"] >= result.timings["per_image_s"] > 0
 
 
@@ -67,14 +68,34 @@ def test_different_seed_or_prompt_changes_the_image(runner):
 
 def test_each_variant_is_reproducible_from_its_seed_alone(runner):
     batch = runner.generate(draft(seeds=(11, 12, 13)))
-    alone = runner.generate(draft(seeds=(12,)))
-    assert png(batch.images[1].image) == png(alone.images[0].image)
+    assert batch.timings["batch_size"] == 3
+    for index, seed in enumerate((11, 12, 13)):
+        alone = runner.generate(draft(seeds=(seed,)))
+        assert png(batch.images[index].image) == png(alone.images[0].image), seed
+
+
+def test_img2img_variants_in_one_batch_replay_alone_byte_for_byte(runner):
+    request = draft(seeds=(3, 4, 5), init_image=gradient(128, 64), strength=0.5, steps=4)
+    batch = runner.generate(request)
+    for index, seed in enumerate(request.seeds):
+        alone = runner.generate(
+            draft(seeds=(seed,), init_image=gradient(128, 64), strength=0.5, steps=4)
+        )
+        assert png(batch.images[index].image) == png(alone.images[0].image), seed
+
+
+def test_chunks_above_the_max_batch_give_the_same_images():
+    chunked = ModelRunner("tiny", device="cpu", max_batch=2).generate(draft(seeds=(1, 2, 3)))
+    whole = ModelRunner("tiny", device="cpu", max_batch=8).generate(draft(seeds=(1, 2, 3)))
+    assert chunked.timings["batch_size"] == 2 and whole.timings["batch_size"] == 3
+    assert [png(g.image) for g in chunked.images] == [png(g.image) for g in whole.images]
 
 
 def test_progress_reports_every_step_of_every_image(runner):
     calls = []
     runner.generate(draft(seeds=(1, 2), steps=3), progress=lambda *a: calls.append(a))
-    assert calls == [(0, 1, 3), (0, 2, 3), (0, 3, 3), (1, 1, 3), (1, 2, 3), (1, 3, 3)]
+    # One batch: both images advance together, step by step.
+    assert calls == [(0, 1, 3), (1, 1, 3), (0, 2, 3), (1, 2, 3), (0, 3, 3), (1, 3, 3)]
 
 
 def test_img2img_progress_counts_only_the_steps_it_runs(runner):
@@ -86,20 +107,23 @@ def test_img2img_progress_counts_only_the_steps_it_runs(runner):
 
 
 def test_cancel_stops_between_steps_before_all_images_are_done(runner):
-    calls = []
+    calls, done = [], []
     with pytest.raises(GenerationCancelled):
         runner.generate(
             draft(seeds=(1, 2, 3), steps=4),
             progress=lambda *a: calls.append(a),
-            cancelled=lambda: len(calls) >= 6,  # during the second image
+            cancelled=lambda: len(calls) >= 6,  # during the second step of the batch
+            on_image=lambda *a: done.append(a),
         )
-    assert calls[-1] == (1, 2, 4)
+    assert calls[-1] == (2, 2, 4)
+    assert done == []  # stopped before any decode
 
 
-def test_finished_images_are_handed_over_before_a_cancel(runner):
+def test_images_of_finished_chunks_are_handed_over_before_a_cancel():
+    small = ModelRunner("tiny", device="cpu", max_batch=2)
     done = []
-    with pytest.raises(GenerationCancelled):
-        runner.generate(
+    with pytest.raises(GenerationCancelled, match="after 2 of 3"):
+        small.generate(
             draft(seeds=(1, 2, 3)),
             cancelled=lambda: len(done) == 2,
             on_image=lambda index, generated: done.append((index, generated.seed)),
