@@ -56,6 +56,16 @@ class Settings:
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
+    # Images per pipeline call on one device (0: the runner's default, 8); chunks above it.
+    max_batch: int = 0
+    # Merge compatible queued jobs of different people into one batch ("on" / "off").
+    cross_batch: str = "on"
+    # Decoder of draft images: "vae" (the family's own) or "taesd" (AutoencoderTiny, faster).
+    draft_decoder: str = "vae"
+    # torch.compile the UNets and decoders at worker start ("on" / "off"; GPU workers).
+    compile: str = "off"
+    # channels_last memory format for UNets and VAE ("on" / "off").
+    channels_last: str = "off"
 
     @property
     def db_path(self) -> Path:
@@ -92,7 +102,25 @@ ENV: dict[str, str] = {
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
+    "DAILIES_MAX_BATCH": "max_batch",
+    "DAILIES_CROSS_BATCH": "cross_batch",
+    "DAILIES_DRAFT_DECODER": "draft_decoder",
+    "DAILIES_COMPILE": "compile",
+    "DAILIES_CHANNELS_LAST": "channels_last",
 }
+
+# Settings that are a switch: the accepted words for on and off.
+SWITCHES = {
+    "cross_batch": "DAILIES_CROSS_BATCH",
+    "compile": "DAILIES_COMPILE",
+    "channels_last": "DAILIES_CHANNELS_LAST",
+}
+ON_WORDS, OFF_WORDS = ("on", "true", "1", "yes"), ("off", "false", "0", "no")
+
+
+def switch_on(value: str) -> bool:
+    """An on/off setting's value as a bool (values were checked by load_settings)."""
+    return value.strip().lower() in ON_WORDS
 
 
 def _coerce(name: str, raw: object, kind: type) -> object:
@@ -137,6 +165,17 @@ def load_settings(
     if not 0.0 < settings.iterate_strength <= 1.0:
         raise ConfigError(
             f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
+        )
+    for name, var in SWITCHES.items():
+        if str(getattr(settings, name)).strip().lower() not in ON_WORDS + OFF_WORDS:
+            raise ConfigError(f"{var} must be on or off, got {getattr(settings, name)!r}")
+    if settings.draft_decoder not in ("vae", "taesd"):
+        raise ConfigError(
+            f"DAILIES_DRAFT_DECODER must be vae or taesd, got {settings.draft_decoder!r}"
+        )
+    if settings.max_batch < 0:
+        raise ConfigError(
+            f"DAILIES_MAX_BATCH must be 0 (default) or more, got {settings.max_batch}"
         )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.config import Settings
+from bot.config import Settings, switch_on
 from bot.jobs.engine import EmbeddedEngine, Engine, Runner
 from bot.jobs.events import JobEvents
 from bot.jobs.rows import mark_reported
@@ -54,6 +54,16 @@ def worker_devices(settings: Settings) -> list[str]:
     return devices
 
 
+def runner_options(settings: Settings) -> dict[str, Any]:
+    """The ModelRunner keyword arguments the settings choose (batching, decoder, GPU options)."""
+    return {
+        "max_batch": settings.max_batch,
+        "draft_decoder": settings.draft_decoder,
+        "compile": switch_on(settings.compile),
+        "channels_last": switch_on(settings.channels_last),
+    }
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -73,10 +83,15 @@ def build_runtime(
         from models.runner import ModelRunner
 
         def runner_factory(device: str) -> Runner:
-            return ModelRunner(family, device=device)
+            return ModelRunner(family, device=device, **runner_options(settings))
 
     engine = EmbeddedEngine(
-        store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
+        store,
+        settings.assets_dir,
+        events,
+        runner_factory,
+        devices or worker_devices(settings),
+        cross_batch=switch_on(settings.cross_batch),
     )
     client = make_client(settings) if with_slack else None
     return Runtime(

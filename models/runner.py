@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 
 from models import batch as batching
 from models import inpaint as inpainting
+from models import speed
 from models import upscale as upscaling
 from models.decoders import VAE, Decoders, check_decoder
 from models.presets import DRAFT, Family, TierPreset, get_family
@@ -86,10 +87,14 @@ class ModelRunner:
         max_batch: int = 0,
         draft_decoder: str = VAE,
         slice_decode: bool | None = None,
+        compile: bool = False,
+        channels_last: bool = False,
     ) -> None:
         """``max_batch`` images per pipeline call (0: DEFAULT_MAX_BATCH); ``draft_decoder``
         ``vae`` or ``taesd`` for the draft tier; ``slice_decode`` decodes image by image (None:
-        on CPU, where it is faster; GPUs decode the whole batch at once)."""
+        on CPU, where it is faster; GPUs decode the whole batch at once); ``compile`` and
+        ``channels_last``: models/speed.py, applied when the family loads (compiled modules
+        are warmed there, at each tier's native size)."""
         self.family: Family = get_family(family) if isinstance(family, str) else family
         if self.family.name not in LOADERS:
             raise ValueError(f"no loader for model family {self.family.name!r}")
@@ -111,6 +116,8 @@ class ModelRunner:
         on_gpu = self.device.startswith("cuda")
         self.slice_decode = not on_gpu if slice_decode is None else slice_decode
         self._decoders = Decoders(self.family.name, self.device, self.dtype, self._hub)
+        self.compile, self.channels_last = compile, channels_last
+        self.compile_seconds = 0.0
 
     @property
     def loaded(self) -> bool:
@@ -128,7 +135,31 @@ class ModelRunner:
             loader = LOADERS[self.family.name]
             self._text2image = loader(self.family, self.device, self.dtype, **self._hub)
             self.load_seconds = time.perf_counter() - started
+            if self.compile or self.channels_last:
+                self._speed_up()
             return self.load_seconds
+
+    def _speed_up(self) -> None:
+        """channels_last / torch.compile on the loaded modules, then one small call per tier
+        at its native size (batch 1 and a full batch), so the first person does not wait for
+        compilation."""
+        assert self._text2image is not None
+        pipes = list(self._text2image.values())
+        modules = speed.unique_modules(pipes, ("unet", "vae"))
+        if self.draft_decoder != VAE:
+            modules.append(self._decoders.taesd())
+        speed.apply(modules, channels_last=self.channels_last, compile=self.compile)
+        if not self.compile:
+            return
+        started = time.perf_counter()
+        for tier in self.family.tiers.values():
+            for count in sorted({1, min(4, self.max_batch)}):
+                side = tier.native_side
+                request = GenerationRequest(
+                    tier.name, "warm-up", side, side, tuple(range(count)), steps=1
+                )
+                self.generate(request)
+        self.compile_seconds = time.perf_counter() - started
 
     def pipeline(self, tier: str, image_to_image: bool = False) -> DiffusionPipeline:
         """The pipeline for a tier and mode; img2img is derived once, sharing every module."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.jobs import batching
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
@@ -121,8 +122,13 @@ class EmbeddedEngine(Engine):
         events: JobEvents,
         runner_factory: Callable[[str], Runner],
         devices: list[str],
+        *,
+        cross_batch: bool = True,
     ) -> None:
+        """``cross_batch``: merge compatible queued jobs of different people into one call
+        (bot/jobs/batching.py), up to the runner's ``max_batch`` images."""
         super().__init__(store, assets_dir, events)
+        self.cross_batch = cross_batch
         self.runner_factory = runner_factory
         self.devices = devices
         self._wakeup = threading.Condition()
@@ -167,12 +173,17 @@ class EmbeddedEngine(Engine):
             self._ready_count += 1
             if self._ready_count == len(self.devices):
                 self.ready.set()
+        max_batch = getattr(runner, "max_batch", 1)
+        merging = self.cross_batch and hasattr(runner, "generate_many")
         while not self._stopping.is_set():
-            job = jobs.claim_next(self.store)
-            if job is None:
+            batch = batching.claim_batch(self.store, max_batch, merging)
+            if not batch:
                 with self._wakeup:
                     if not self._pending_wake:
                         self._wakeup.wait(timeout=1.0)
                     self._pending_wake = False
                 continue
-            self.run_job(job, runner, self._stopping)
+            if len(batch) == 1:
+                self.run_job(batch[0], runner, self._stopping)
+            else:
+                batching.run_merged(self, batch, runner, self._stopping)

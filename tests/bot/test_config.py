@@ -38,6 +38,9 @@ def test_toml_file_then_environment_wins(tmp_path):
     [
         ({"DAILIES_WORKERS": "many"}, "DAILIES_WORKERS must be a number, got 'many'"),
         ({"DAILIES_CONFIG": "/nonexistent/dailies.toml"}, "cannot read config file"),
+        ({"DAILIES_CROSS_BATCH": "sometimes"}, "DAILIES_CROSS_BATCH must be on or off"),
+        ({"DAILIES_DRAFT_DECODER": "jpeg"}, "DAILIES_DRAFT_DECODER must be vae or taesd"),
+        ({"DAILIES_MAX_BATCH": "-2"}, "DAILIES_MAX_BATCH must be 0"),
     ],
 )
 def test_bad_settings_say_which_and_why(environ, message):
@@ -50,3 +53,17 @@ def test_unknown_toml_key(tmp_path: Path):
     config.write_text("colour = 1\n")
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         load_settings({}, config_file=config)
+
+
+def test_batching_and_gpu_switches_reach_the_runner_options():
+    from bot.runtime import runner_options
+
+    settings = load_settings(
+        {"DAILIES_MAX_BATCH": "4", "DAILIES_DRAFT_DECODER": "taesd", "DAILIES_COMPILE": "on"}
+    )
+    assert runner_options(settings) == {
+        "max_batch": 4,
+        "draft_decoder": "taesd",
+        "compile": True,
+        "channels_last": False,
+    }
