@@ -1,8 +1,9 @@
 """The real family: SDXL-Turbo drafts and SDXL base finals, sharing everything but the UNet.
 
 SDXL-Turbo is distilled from SDXL base 1.0 and keeps its text encoders, tokenizers and VAE, so
-we load the base pipeline once and swap only the UNet (and the scheduler) for drafts: about
-7 GB of fp16 weights instead of 14. Nothing here runs in CI (no Hub access); the tiny family
+we load the base pipeline once and swap only the UNet (and the scheduler) for drafts: 12.1 GB
+of bf16 weights per worker (two 2.57B-param UNets at 5.1 GB each, text encoders and VAE once)
+instead of 13.9 GB for two whole pipelines. Nothing here runs in CI (no Hub access); the tiny family
 exercises the same pipeline classes.
 """
 

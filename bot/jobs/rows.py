@@ -112,13 +112,12 @@ def update_job(store: Store, job_id: int, **changes: Any) -> None:
         db["jobs"].update(job_id, changes)
 
 
+# Per queued job, its owner's latest start: an index seek on jobs(user_id, started_at)
+# (migration m009), not a GROUP BY over every job ever run (129 ms at 250k jobs, in the lock).
 _FAIR_ORDER_SQL = """
-SELECT j.id, j.user_id, j.priority, j.created_at, u.last_started
+SELECT j.id, j.user_id, j.priority, j.created_at,
+    (SELECT MAX(k.started_at) FROM jobs k WHERE k.user_id IS j.user_id) AS last_started
 FROM jobs j
-LEFT JOIN (
-    SELECT user_id, MAX(started_at) AS last_started FROM jobs
-    WHERE started_at IS NOT NULL GROUP BY user_id
-) u ON u.user_id IS j.user_id
 WHERE j.status = 'queued'
 ORDER BY j.priority DESC, j.created_at, j.id
 """

@@ -26,6 +26,8 @@ class ImageParameters:
     height: int
     model: str
     denoising_strength: float | None = None
+    # A1111's "VAE" field: the decoder, when it is not the model's own (a draft's TAESD).
+    vae: str | None = None
 
     def to_text(self) -> str:
         fields = [
@@ -38,6 +40,8 @@ class ImageParameters:
         ]
         if self.denoising_strength is not None:
             fields.append(f"Denoising strength: {self.denoising_strength:g}")
+        if self.vae:
+            fields.append(f"VAE: {self.vae}")
         lines = [self.prompt]
         if self.negative_prompt:
             lines.append(f"Negative prompt: {self.negative_prompt}")
@@ -80,4 +84,5 @@ def parse_parameters(text: str) -> ImageParameters:
         height=height,
         model=fields.get("Model", ""),
         denoising_strength=float(strength) if strength else None,
+        vae=fields.get("VAE") or None,
     )

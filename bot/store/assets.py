@@ -154,6 +154,7 @@ def save_generated(
         height=generated.image.height,
         model=used.model_id,
         denoising_strength=used.strength,
+        vae=used.decoder,
     )
     return save_image_asset(
         store,
@@ -168,7 +169,7 @@ def save_generated(
         user_id=job.user_id,
         channel_id=job.channel_id,
         thread_ts=job.thread_ts,
-        extra=extra,
+        extra={**(extra or {}), "decoder": used.decoder},
     )
 
 

@@ -220,3 +220,12 @@ def m006_jobs_reported(db: Database) -> None:
     this column existed count as shown."""
     db["jobs"].add_column("reported_at", float)
     db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m009_claim_index(db: Database) -> None:
+    """An index for the fair-share claim: each queued person's latest start (``MAX(started_at)``
+    per user) becomes an index seek instead of a scan of every job ever run; and which decoder
+    made each image (None: the family's full VAE; else e.g. madebyollin/taesdxl)."""
+    db["jobs"].create_index(["user_id", "started_at"], if_not_exists=True)
+    db["assets"].add_column("decoder", str)

@@ -65,3 +65,10 @@ def test_cancel_queued_is_immediate_and_running_is_requested(store):
 def test_deliveries_are_seen_once(store):
     assert store.first_delivery("event:Ev1")
     assert not store.first_delivery("event:Ev1")
+
+
+def test_the_fair_share_query_seeks_each_persons_latest_start_in_an_index(store):
+    plan = " ".join(
+        r["detail"] for r in store.db.query("EXPLAIN QUERY PLAN " + jobs._FAIR_ORDER_SQL)
+    )
+    assert "idx_jobs_user_id_started_at" in plan and "SCAN" not in plan.replace("SCAN k", "")
