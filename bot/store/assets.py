@@ -51,16 +51,23 @@ def png_bytes(image: Image.Image, parameters: ImageParameters) -> bytes:
     return buffer.getvalue()
 
 
-class BackgroundSaves:
-    """Saves run on a helper thread, in order, while the worker renders the next image.
+# Images of one batch leave it together: a few threads encode their PNGs side by side (zlib and
+# PIL's encoder release the GIL), instead of one after another after the last image.
+SAVE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
-    On a GPU the encode + write + row of one image then overlaps the next image's denoising
-    instead of idling the device. Leaving the ``with`` block waits for every save, so a job is
-    never reported before its files and rows exist, and a save error fails the job.
+
+class BackgroundSaves:
+    """Saves run on a small pool of helper threads while the worker renders the next images.
+
+    On a GPU the encode + write + row of the images then overlaps the next denoising instead of
+    idling the device, and a batch's PNGs are encoded in parallel. Rows may land in any order
+    (variants are numbered, readers sort by variant). Leaving the ``with`` block waits for every
+    save, so a job is never reported before its files and rows exist, and a save error fails
+    the job.
     """
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dailies-save")
+    def __init__(self, threads: int = SAVE_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dailies-save")
         self._futures: list[Future[Any]] = []
 
     def submit(self, save: Callable[[], Any]) -> None:

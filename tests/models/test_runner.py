@@ -251,6 +251,9 @@ def test_tiny_family_on_gpu_in_half_precision():
     first = gpu.generate(draft(seeds=(1, 2)))
     again = gpu.generate(draft(seeds=(2,)))
     assert first.images[0].image.size == (128, 64)
-    assert png(first.images[1].image) == png(again.images[0].image)
+    # GPU kernels may pick other algorithms for another batch size: near, not always bit-equal
+    # (byte equality of a variant replayed alone is promised on CPU).
+    replay = pixels(first.images[1].image) - pixels(again.images[0].image)
+    assert np.abs(replay).mean() < 2.0
     init = first.images[0].image
     assert gpu.generate(draft(init_image=init)).images[0].image.size == (128, 64)
