@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,15 @@ class Run:
     images: int
     wall_s: float
     latencies_s: list[float]
+    # From queued (created_at) to saved: what a person waits, queueing behind others included.
+    waits_s: list[float] = field(default_factory=list)
 
     @property
     def images_per_s(self) -> float:
         return self.images / self.wall_s
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_s)
+    def percentile(self, q: float, values: list[float] | None = None) -> float:
+        ordered = sorted(self.latencies_s if values is None else values)
         if len(ordered) == 1:
             return ordered[0]
         return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
@@ -105,7 +107,8 @@ def run_requests(
             raise RuntimeError(f"a benchmark job failed: {failures[0]}")
         rows = [jobs.get_job(store, i) for i in ids]
         latencies = [r.finished_at - r.started_at for r in rows]  # type: ignore[operator]
-        return Run(sum(v for _, v in requests), wall, latencies)
+        waits = [r.finished_at - r.created_at for r in rows]  # type: ignore[operator]
+        return Run(sum(v for _, v in requests), wall, latencies, waits)
 
 
 def repeat(times: int, once: Callable[[], Run]) -> Run:
@@ -115,4 +118,5 @@ def repeat(times: int, once: Callable[[], Run]) -> Run:
         sum(r.images for r in runs),
         sum(r.wall_s for r in runs),
         [lat for r in runs for lat in r.latencies_s],
+        [wait for r in runs for wait in r.waits_s],
     )

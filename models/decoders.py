@@ -64,12 +64,22 @@ class Decoders:
         self.dtype = dtype
         self._hub = hub
         self._taesd: AutoencoderTiny | None = None
+        self._taesd_id: str | None = None
         self._lock = threading.Lock()
+
+    def provide(self, module: AutoencoderTiny, model_id: str) -> None:
+        """Use this fast decoder instead of loading the family's (a benchmark's, built from a
+        published config with random weights)."""
+        with self._lock:
+            self._taesd = module.to(self.device, self.dtype)
+            self._taesd_id = model_id
 
     def model_id(self, name: str) -> str | None:
         """What is recorded for decoder ``name``: None for the family's own VAE."""
         if name == VAE:
             return None
+        if self._taesd_id is not None:
+            return self._taesd_id
         if self.family == "tiny":
             return TINY_TAESD_ID
         repo = FAST_DECODER_REPOS.get(self.family)

@@ -16,14 +16,14 @@ from typing import Any
 
 import torch
 from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, DiffusionPipeline
-from PIL import Image, ImageOps
+from PIL import Image
 
 from models import batch as batching
 from models import inpaint as inpainting
 from models import speed
 from models import upscale as upscaling
 from models.decoders import VAE, Decoders, check_decoder
-from models.presets import DRAFT, Family, TierPreset, get_family
+from models.presets import DRAFT, Family, get_family
 from models.request import (
     CancelCheck,
     GeneratedImage,
@@ -32,6 +32,7 @@ from models.request import (
     GenerationResult,
     ProgressCallback,
 )
+from models.resolve import batch_key, fit_init, resolve
 from models.sdxl import load_sdxl_pipelines
 from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
@@ -49,8 +50,6 @@ SCHEDULER_NAMES = {
     "LCMScheduler": "LCM",
     "UniPCMultistepScheduler": "UniPC",
 }
-MIN_SIDE, MAX_SIDE = 64, 4096  # below: nothing to see; above: hours on a CPU worker, OOM on GPU
-MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed's range
 # Images per pipeline call: --n tops out at 8, so one job's variants always share one call.
 DEFAULT_MAX_BATCH = 8
 
@@ -118,6 +117,11 @@ class ModelRunner:
         self._decoders = Decoders(self.family.name, self.device, self.dtype, self._hub)
         self.compile, self.channels_last = compile, channels_last
         self.compile_seconds = 0.0
+
+    def use_fast_decoder(self, module: torch.nn.Module, model_id: str) -> None:
+        """Decode drafts with this AutoencoderTiny when the draft decoder is ``taesd``, instead
+        of loading the family's (benchmarks build one from its published config)."""
+        self._decoders.provide(module, model_id)
 
     @property
     def loaded(self) -> bool:
@@ -289,7 +293,7 @@ class ModelRunner:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,
         strength) without running it: callers that save images as they arrive need it first."""
         tier = self.family.tier(request.tier)
-        steps, guidance, strength = _resolve(request, tier)
+        steps, guidance, strength = resolve(request, tier)
         pipe = self.pipeline(tier.name, image_to_image=request.init_image is not None)
         return GenerationResult(
             images=[],
@@ -339,7 +343,7 @@ class ModelRunner:
         started = time.perf_counter()
         first = requests[0]
         tier = self.family.tier(first.tier)
-        resolved = [_resolve(r, tier) for r in requests]
+        resolved = [resolve(r, tier) for r in requests]
         steps, guidance, strength = resolved[0]
         style_scale = anchor_scale(first.anchor_image, first.anchor_scale)
         for request, used in zip(requests, resolved, strict=True):
@@ -357,7 +361,7 @@ class ModelRunner:
             call: dict[str, Any] = {"num_inference_steps": steps, "guidance_scale": guidance}
             for member, request in zip(members, requests, strict=True):
                 if request.init_image is not None:
-                    member.images["image"] = _fit(
+                    member.images["image"] = fit_init(
                         request.init_image, request.width, request.height
                     )
             if first.init_image is not None:
@@ -401,65 +405,3 @@ class ModelRunner:
                 )
             )
         return outcomes
-
-
-def batch_key(request: GenerationRequest, used: tuple[int, float, float | None]) -> tuple:
-    """What requests must share to run as one batch (anchors are compared by identity)."""
-    return (
-        request.tier,
-        request.width,
-        request.height,
-        used,
-        request.init_image is not None,
-        request.anchor_image is not None,
-        request.anchor_scale,
-    )
-
-
-def _resolve(request: GenerationRequest, tier: TierPreset) -> tuple[int, float, float | None]:
-    """Steps, guidance and strength to use, or a ValueError a person can read."""
-    if not request.seeds:
-        raise ValueError("a request needs at least one seed (one image per seed)")
-    bad_seeds = [s for s in request.seeds if not 0 <= s <= MAX_SEED]
-    if bad_seeds:
-        raise ValueError(f"seeds must be between 0 and 2**64-1, got {bad_seeds}")
-    for name, side in (("width", request.width), ("height", request.height)):
-        if side % 8 or not MIN_SIDE <= side <= MAX_SIDE:
-            raise ValueError(
-                f"{name} must be a multiple of 8 between {MIN_SIDE} and {MAX_SIDE}, got {side}"
-            )
-    steps = tier.default_steps if request.steps is None else request.steps
-    if not 1 <= steps <= tier.max_steps:
-        raise ValueError(
-            f"steps must be between 1 and {tier.max_steps} for the {tier.name} tier "
-            f"({tier.model_id}), got {steps}"
-        )
-    guidance = tier.guidance if request.guidance is None else float(request.guidance)
-    if not 0.0 <= guidance <= 30.0:
-        raise ValueError(f"guidance must be between 0 and 30, got {guidance}")
-    if request.init_image is None:
-        if request.strength is not None:
-            raise ValueError("strength applies only to image-to-image: give an init image")
-        return steps, guidance, None
-    strength = tier.default_strength if request.strength is None else float(request.strength)
-    if not 0.0 < strength <= 1.0:
-        raise ValueError(f"strength must be in (0, 1], got {strength}")
-    if _img2img_steps(steps, strength) < 1:
-        raise ValueError(
-            f"image-to-image runs int(steps x strength) steps, and {steps} x {strength} "
-            "rounds down to 0: raise steps or strength"
-        )
-    return steps, guidance, strength
-
-
-def _img2img_steps(steps: int, strength: float) -> int:
-    # The same arithmetic as diffusers' StableDiffusionXLImg2ImgPipeline.get_timesteps.
-    return min(int(steps * strength), steps)
-
-
-def _fit(image: Image.Image, width: int, height: int) -> Image.Image:
-    """The init image at the generation size: scaled and centre-cropped, never stretched."""
-    image = image.convert("RGB")
-    if image.size == (width, height):
-        return image
-    return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
