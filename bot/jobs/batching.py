@@ -14,6 +14,7 @@ merging never lets one person's queue jump anyone else's.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -151,6 +152,13 @@ def run_merged(engine: Engine, batch: list[Job], runner: Any, stopping: threadin
 
         return cancelled
 
+    # Jobs merged on the same anchor share one image object: the runner wires the style
+    # adapter once per call and checks that every member follows the same picture.
+    shared: dict[int, Any] = {}
+    for plan in plans:
+        if plan.anchor_id is not None:
+            image = shared.setdefault(plan.anchor_id, plan.request.anchor_image)
+            plan.request = dataclasses.replace(plan.request, anchor_image=image)
     members = [
         Member.of(
             plan.request,

@@ -129,3 +129,16 @@ def test_sdxl_loads_h94_adapter_once_per_unet_and_shares_the_encoder(monkeypatch
     expected = (SDXL_IP_ADAPTER["repo"], "sdxl_models", "ip-adapter_sdxl.bin")
     assert [c[:3] for c in calls] == [expected, expected]
     assert [c[3] for c in calls] == [True, False], "the second tier reuses the image encoder"
+
+
+def test_two_requests_on_the_same_anchor_share_a_batch_and_replay_alone(runner):
+    from models.batch import Member
+
+    first = request(prompt="a teapot", anchor_image=RED, seeds=(4,))
+    second = request(prompt="a kettle", anchor_image=RED, seeds=(5, 6))
+    together = runner.generate_many([Member.of(first), Member.of(second)])
+    assert together[1].timings["batch_size"] == 3
+    alone = runner.generate(second).images
+    assert [png(g.image) for g in together[1].images] == [png(g.image) for g in alone]
+    with pytest.raises(ValueError, match="must share"):
+        runner.generate_many([Member.of(first), Member.of(request(anchor_image=BLUE))])
