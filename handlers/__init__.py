@@ -12,6 +12,7 @@ from handlers import (
     draft,
     edit_actions,
     edit_reply,
+    find,
     ignored_events,
     job_controls,
     palette,
@@ -37,6 +38,7 @@ def register(app: App, runtime: Runtime) -> None:
         edit_reply,
         votes,
         promote,
+        find,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

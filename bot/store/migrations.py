@@ -220,3 +220,7 @@ def m006_jobs_reported(db: Database) -> None:
     this column existed count as shown."""
     db["jobs"].add_column("reported_at", float)
     db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")
+
+
+# Later rooms keep their migrations in modules of their own, registered on the same object.
+import bot.store.migrations_library  # noqa: E402, F401

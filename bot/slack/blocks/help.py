@@ -50,6 +50,11 @@ COMMANDS: list[tuple[str, str]] = [
     ('/draft --recipe NAME slot="value"', "run a saved recipe, filling its {slots}"),
     ("/dailies recipe list | show NAME", "the workspace's recipes"),
     ("/dailies recipe save NAME | delete NAME", "save the latest draft as a recipe / delete"),
+    (
+        "/dailies find <words> [by @user] [in #channel] [approved|finals|voted|tag:NAME]"
+        " [since 3h|2d|yesterday|2026-11-30]",
+        "search prompts, replies, tags and recipe names; up to 10 hits, best first, privately",
+    ),
 ]
 
 

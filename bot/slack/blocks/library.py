@@ -1,0 +1,151 @@
+"""Library messages: search hits, an asset shown again, tags, export and queue answers.
+
+Every asset's line carries its short id (``a17``) so people can quote it to ``/dailies show``,
+``/dailies tag`` or ``/dailies export``; tags follow it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    ImageElement,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, truncate
+
+# action ids of the library's buttons (the asset id follows a colon, as on variants)
+FIND_OPEN = "find_open"
+EXPORT_ASSET = "export_asset"
+SHOW_REPRODUCE = "show_reproduce"
+SHOW_NEW_THREAD = "show_new_thread"
+
+
+def short_id(asset: dict[str, Any]) -> str:
+    return f"a{asset['id']}"
+
+
+def tag_list(asset: dict[str, Any]) -> list[str]:
+    return (asset.get("tags") or "").split()
+
+
+def asset_suffix(asset: dict[str, Any]) -> str:
+    """What follows an asset's title on its line: its short id, then its tags."""
+    tags = tag_list(asset)
+    return f" · {short_id(asset)}" + (f" · 🏷 {' '.join(tags)}" if tags else "")
+
+
+def _when(seconds: float | None) -> str:
+    if not seconds:
+        return "?"
+    fallback = time.strftime("%Y-%m-%d %H:%M", time.gmtime(seconds))
+    return f"<!date^{int(seconds)}^{{date_short_pretty}} {{time}}|{fallback} UTC>"
+
+
+def marks(asset: dict[str, Any]) -> str:
+    out = []
+    if asset.get("tier") == "final":
+        out.append(":star: FINAL")
+    if asset.get("approved"):
+        by = f" by <@{asset['approved_by']}>" if asset.get("approved_by") else ""
+        out.append(f":white_check_mark: approved{by}")
+    return " · ".join(out)
+
+
+@dataclass
+class Hit:
+    asset: dict[str, Any]
+    permalink: str | None
+    promotable: bool
+    thumbnail: bool = True
+
+
+def _hit_blocks(n: int, hit: Hit) -> list[Block]:
+    a = hit.asset
+    votes = int(a.get("votes") or 0)
+    head = f"*{n}.* `{short_id(a)}`" + (f" · {marks(a)}" if marks(a) else "")
+    facts = [
+        f"<@{a['user_id']}>" if a.get("user_id") else "someone",
+        _when(a.get("created_at")),
+        f"{votes} vote{'s' if votes != 1 else ''}",
+        f"seed {a['seed']}",
+    ]
+    if a.get("channel_id"):
+        facts.append(f"<#{a['channel_id']}>")
+    if tag_list(a):
+        facts.append("🏷 " + " ".join(tag_list(a)))
+    text = f"{head}\n>{escape(truncate(a.get('prompt') or '', 600))}\n" + " · ".join(facts)
+    accessory = None
+    is_image = (a.get("media_type") or "").startswith("image/")
+    if hit.thumbnail and a.get("slack_file_id") and is_image:
+        accessory = ImageElement(
+            slack_file={"id": a["slack_file_id"]},
+            alt_text=truncate(f"{short_id(a)}: {a.get('prompt') or ''}", 2000),
+        )
+    out: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(text, MAX_SECTION)),
+            accessory=accessory,
+            block_id=f"hit_{a['id']}",
+        )
+    ]
+    buttons: list[Any] = []
+    if hit.permalink:
+        buttons.append(
+            ButtonElement(
+                text="Open thread",
+                action_id=f"{FIND_OPEN}:{a['id']}",
+                url=hit.permalink,
+                value=str(a["id"]),
+            )
+        )
+    if hit.promotable:
+        buttons.append(
+            ButtonElement(
+                text="Promote", action_id=f"promote:{a['id']}", value=str(a["id"]), style="primary"
+            )
+        )
+    buttons.append(
+        ButtonElement(text="Export", action_id=f"{EXPORT_ASSET}:{a['id']}", value=str(a["id"]))
+    )
+    out.append(ActionsBlock(block_id=f"hit_{a['id']}_actions", elements=buttons))
+    return out
+
+
+def find_results(searched: str, hits: list[Hit], hint: str | None = None) -> Message:
+    """Up to 10 hits, best first: thumbnail, prompt, who, when, votes, marks, buttons."""
+    if not hits:
+        message = f":mag: No match for {searched}."
+        if hint:
+            message += f" {hint}"
+        return message, render(
+            [SectionBlock(text=MarkdownTextObject(text=truncate(message, MAX_SECTION)))]
+        )
+    blocks: list[Block] = [
+        ContextBlock(
+            block_id="find_summary",
+            elements=[
+                MarkdownTextObject(
+                    text=truncate(
+                        f":mag: {len(hits)} match{'es' if len(hits) != 1 else ''} for "
+                        f"{searched}, best first",
+                        MAX_SECTION,
+                    )
+                )
+            ],
+        )
+    ]
+    for n, hit in enumerate(hits, 1):
+        blocks.extend(_hit_blocks(n, hit))
+    lines = [
+        f"{n}. {short_id(h.asset)} {h.asset.get('prompt') or ''}" for n, h in enumerate(hits, 1)
+    ]
+    return truncate("\n".join(lines), 3000), render(blocks)

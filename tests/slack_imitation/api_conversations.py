@@ -1,0 +1,107 @@
+"""conversations.info, conversations.members and chat.getPermalink: who is in a channel and
+where a message lives.
+
+Why a module of its own: a search must not leak a private channel to people outside it, and a
+test can only show that against a workspace where channels have members and some are private.
+Channels are public with everyone in them unless a test says otherwise with ``set_channel``; the
+bot cannot describe a private channel it was not added to (Slack answers ``channel_not_found``).
+Mixed into ``SlackImitation``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api_errors import ApiError
+
+_MEMBERS_PAGE_MAX = 1000
+
+
+class ConversationsMethods:
+    """``_m_conversations_info/members`` and ``_m_chat_getPermalink`` plus the harness setter."""
+
+    # ------------------------------------------------------------------ harness side
+
+    def set_channel(
+        self, channel: str, *, private: bool = False, members: list[str] | None = None
+    ) -> None:
+        """Declare a channel's privacy and members (the bot is added unless left out on
+        purpose: pass members without it)."""
+        with self._lock:
+            self._channel_id(channel)
+            self._channel_info()[channel] = {
+                "is_private": private,
+                "members": list(members) if members is not None else None,
+            }
+
+    def _channel_info(self) -> dict[str, dict[str, Any]]:
+        if not hasattr(self, "_conversations"):
+            self._conversations: dict[str, dict[str, Any]] = {}
+        return self._conversations
+
+    def _visible_channel(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        channel = params.get("channel")
+        if not channel or not isinstance(channel, str):
+            raise ApiError("channel_not_found")
+        channel = self._existing_channel(channel)
+        info = self._channel_info().get(channel, {"is_private": False, "members": None})
+        members = info["members"]
+        private = info["is_private"] or channel[0] == "D"
+        if private and members is not None and self.bot_user_id not in members:
+            raise ApiError("channel_not_found")
+        return channel, info
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, info = self._visible_channel(params)
+        is_im = channel[0] == "D"
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": not is_im and not info["is_private"],
+                "is_group": False,
+                "is_im": is_im,
+                "is_mpim": False,
+                "is_private": bool(info["is_private"]) or is_im,
+                "is_member": True,
+            },
+        }
+
+    def _m_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, info = self._visible_channel(params)
+        members = info["members"]
+        if members is None:  # everyone who spoke there, and the bot
+            spoke = {m["user"] for m in self._channels.get(channel, []) if m.get("user")}
+            members = [self.bot_user_id, *sorted(spoke | set(self._users))]
+        limit = int(params.get("limit") or 100)
+        if not 1 <= limit <= _MEMBERS_PAGE_MAX:
+            raise ApiError("invalid_limit")
+        cursor = str(params.get("cursor") or "")
+        if cursor and not cursor.startswith("m:"):
+            raise ApiError("invalid_cursor")
+        start = int(cursor[2:]) if cursor else 0
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": f"m:{start + limit}" if more else ""},
+        }
+
+    def _m_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if not channel or not isinstance(channel, str):
+            raise ApiError("channel_not_found")
+        channel = self._existing_channel(channel)
+        ts = str(params.get("message_ts") or "")
+        msg = self._by_ts.get((channel, ts))
+        if msg is None or msg.get("deleted"):
+            raise ApiError("message_not_found")
+        link = f"https://dailies-imitation.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        root = msg.get("thread_ts")
+        if root and root != ts:
+            link += f"?thread_ts={root}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
