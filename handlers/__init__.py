@@ -19,6 +19,7 @@ from handlers import (
     promote,
     recipes,
     replies,
+    tags,
     variant_actions,
     votes,
 )
@@ -39,6 +40,7 @@ def register(app: App, runtime: Runtime) -> None:
         votes,
         promote,
         find,
+        tags,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

@@ -40,9 +40,7 @@ class ChannelAccess:
             return value
         try:
             info = self.client.conversations_info(channel=channel)["channel"]
-            value = not (
-                info.get("is_private") or info.get("is_im") or info.get("is_mpim")
-            )
+            value = not (info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
         except SlackApiError:
             value = None
         with self._lock:

@@ -113,8 +113,10 @@ def parse_query(text: str, me: str | None = None, here: str | None = None) -> Qu
                 i += 1
                 continue
             i += 2
-        elif low == "in" and following is not None and (
-            _CHANNEL.match(following) or following.startswith("#") or following == "here"
+        elif (
+            low == "in"
+            and following is not None
+            and (_CHANNEL.match(following) or following.startswith("#") or following == "here")
         ):
             if following == "here" and here:
                 query.channel = here

@@ -12,9 +12,9 @@ def draft_in(bot: Any, text: str, user: str = "U1", channel: str = "C1") -> tupl
     before = len(bot.root_messages(channel))
     bot.sender.command("/draft", text, user_id=user, channel_id=channel)
     root = bot.slack.wait_for(
-        lambda: bot.root_messages(channel)[before]
-        if len(bot.root_messages(channel)) > before
-        else None
+        lambda: (
+            bot.root_messages(channel)[before] if len(bot.root_messages(channel)) > before else None
+        )
     )
     shown = bot.wait_for_variants(channel, root["ts"])[0]
     bot.slack.wait_for(lambda: posted_message(bot.runtime.store, channel, shown["ts"]))

@@ -34,6 +34,7 @@ EDIT_REGION = "edit_region"
 RESIZE = "resize"
 UPSCALE_2 = "upscale_2"
 UPSCALE_4 = "upscale_4"
+TAG = "tag"
 
 
 def is_image(asset: dict[str, Any]) -> bool:
@@ -85,6 +86,7 @@ VARIANT_CONTROLS: dict[str, VariantControl] = {
         _menu(RESIZE, "Resize to formats…", 220),
         _menu(UPSCALE_2, "Upscale ×2", 230),
         _menu(UPSCALE_4, "Upscale ×4", 231),
+        _menu(TAG, "Tag…", 300, shows_for=lambda asset: True),
     )
 }
 

@@ -55,6 +55,10 @@ COMMANDS: list[tuple[str, str]] = [
         " [since 3h|2d|yesterday|2026-11-30]",
         "search prompts, replies, tags and recipe names; up to 10 hits, best first, privately",
     ),
+    (
+        "/dailies tag <a17 | link> name … | -name",
+        "tag an image (or More… → Tag…); `-name` removes; the id is on each image's line",
+    ),
 ]
 
 

@@ -16,9 +16,12 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     ImageElement,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, truncate
 
@@ -149,3 +152,57 @@ def find_results(searched: str, hits: list[Hit], hint: str | None = None) -> Mes
         f"{n}. {short_id(h.asset)} {h.asset.get('prompt') or ''}" for n, h in enumerate(hits, 1)
     ]
     return truncate("\n".join(lines), 3000), render(blocks)
+
+
+TAG_VIEW = "library_tag"  # callback_id of the Tag… modal
+TAG_INPUT = "tags"
+
+
+def tag_modal(asset: dict[str, Any]) -> dict[str, Any]:
+    """Tag…: the asset's tags in one field, to add to or remove from; submitting saves exactly
+    what the field holds."""
+    view = View(
+        type="modal",
+        callback_id=TAG_VIEW,
+        private_metadata=str(asset["id"]),
+        title="Tag this image",
+        submit="Save tags",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=truncate(
+                        f"`{short_id(asset)}` · >{escape(asset.get('prompt') or '')}", MAX_SECTION
+                    )
+                ),
+                block_id="tag_asset",
+            ),
+            InputBlock(
+                block_id=TAG_INPUT,
+                label="Tags",
+                optional=True,
+                hint="Names separated by spaces or commas, like: hero q3-launch. "
+                "Remove a name to untag.",
+                element=PlainTextInputElement(
+                    action_id=TAG_INPUT,
+                    initial_value=" ".join(tag_list(asset)) or None,
+                    placeholder="hero q3-launch",
+                    max_length=400,
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def tags_answer(asset: dict[str, Any], tags: list[str], changed: bool) -> Message:
+    named = " ".join(f"`{t}`" for t in tags) if tags else "no tags"
+    lead = "Done:" if changed else "Now"
+    text = (
+        f":label: {lead} `{short_id(asset)}` has {named}. Find it with "
+        f"`/dailies find tag:{tags[0]}`."
+        if tags
+        else f":label: {lead} `{short_id(asset)}` has no tags. Add one with "
+        f"`/dailies tag {short_id(asset)} hero`."
+    )
+    return text, render([SectionBlock(text=MarkdownTextObject(text=text))])
