@@ -19,6 +19,7 @@ from handlers import (
     promote,
     recipes,
     replies,
+    show,
     tags,
     variant_actions,
     votes,
@@ -41,6 +42,7 @@ def register(app: App, runtime: Runtime) -> None:
         promote,
         find,
         tags,
+        show,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

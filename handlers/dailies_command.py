@@ -14,6 +14,7 @@ from handlers.find import find_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
 from handlers.recipes import recipe_command
+from handlers.show import show_command
 from handlers.tags import tag_command
 
 # name → function(runtime, body, arguments) returning the ephemeral answer.
@@ -26,6 +27,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "palette": palette_command,
     "find": find_command,
     "tag": tag_command,
+    "show": show_command,
 }
 
 

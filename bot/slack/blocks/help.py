@@ -59,6 +59,11 @@ COMMANDS: list[tuple[str, str]] = [
         "/dailies tag <a17 | link> name … | -name",
         "tag an image (or More… → Tag…); `-name` removes; the id is on each image's line",
     ),
+    (
+        "/dailies show <a17 | link>",
+        "repost an image here with all its settings and lineage; Reproduce exactly (bytes "
+        "compared) or start a new thread from it",
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    ImageBlock,
     ImageElement,
     InputBlock,
     MarkdownTextObject,
@@ -206,3 +207,78 @@ def tags_answer(asset: dict[str, Any], tags: list[str], changed: bool) -> Messag
         f"`/dailies tag {short_id(asset)} hero`."
     )
     return text, render([SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def show_message(
+    asset: dict[str, Any],
+    file_id: str | None,
+    lineage_text: str,
+    settings: list[str],
+    *,
+    reproducible: bool,
+    permalink: str | None,
+    shown_by: str,
+) -> Message:
+    """An asset shown again: its image, every setting that made it, its lineage, and buttons to
+    reproduce it exactly or start a new thread from it."""
+    ref = short_id(asset)
+    head = f":frame_with_picture: `{ref}` shown by <@{shown_by}>"
+    if marks(asset):
+        head += f" · {marks(asset)}"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=truncate(f"{head}\n>{escape(asset.get('prompt') or '')}", MAX_SECTION)
+            ),
+            block_id="show_summary",
+        )
+    ]
+    if file_id:
+        blocks.append(
+            ImageBlock(
+                slack_file={"id": file_id},
+                alt_text=truncate(f"{ref}: {asset.get('prompt') or ''}", 2000),
+                title=truncate(f"seed {asset['seed']}{asset_suffix(asset)}", 2000),
+                block_id="show_image",
+            )
+        )
+    blocks.append(
+        ContextBlock(
+            block_id="show_settings",
+            elements=[
+                MarkdownTextObject(text=truncate(" · ".join(settings), MAX_SECTION)),
+                MarkdownTextObject(text=truncate(f"*Lineage* {lineage_text}", MAX_SECTION)),
+            ],
+        )
+    )
+    buttons: list[Any] = []
+    if reproducible:
+        buttons.append(
+            ButtonElement(
+                text="Reproduce exactly",
+                action_id=f"{SHOW_REPRODUCE}:{asset['id']}",
+                value=str(asset["id"]),
+                style="primary",
+            )
+        )
+    if (asset.get("media_type") or "image/png").startswith("image/"):
+        buttons.append(
+            ButtonElement(
+                text="New thread from it",
+                action_id=f"{SHOW_NEW_THREAD}:{asset['id']}",
+                value=str(asset["id"]),
+            )
+        )
+    if permalink:
+        buttons.append(
+            ButtonElement(
+                text="Open original",
+                action_id=f"{FIND_OPEN}:{asset['id']}",
+                url=permalink,
+                value=str(asset["id"]),
+            )
+        )
+    if buttons:
+        blocks.append(ActionsBlock(block_id="show_actions", elements=buttons))
+    text = f"{ref} (seed {asset['seed']}): {(asset.get('prompt') or '')[:200]}"
+    return text, render(blocks)
