@@ -56,6 +56,7 @@ class Settings:
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
+    export_max_bytes: int = 500 * 1024 * 1024
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +93,7 @@ ENV: dict[str, str] = {
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
+    "DAILIES_EXPORT_MAX_BYTES": "export_max_bytes",
 }
 
 

@@ -12,6 +12,7 @@ from handlers import (
     draft,
     edit_actions,
     edit_reply,
+    export,
     find,
     ignored_events,
     job_controls,
@@ -42,6 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
         promote,
         find,
         tags,
+        export,
         show,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed

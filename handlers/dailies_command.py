@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.anchors import anchor_command
+from handlers.export import export_command
 from handlers.find import find_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
@@ -28,6 +29,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "find": find_command,
     "tag": tag_command,
     "show": show_command,
+    "export": export_command,
 }
 
 

@@ -105,3 +105,15 @@ class ConversationsMethods:
         if root and root != ts:
             link += f"?thread_ts={root}&cid={channel}"
         return {"ok": True, "channel": channel, "permalink": link}
+
+    def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = str(params.get("users") or "")
+        if not users:
+            raise ApiError("users_list_not_supplied")
+        people = users.split(",")
+        if len(people) != 1:
+            raise ApiError("not_enough_users" if not people else "too_many_users")
+        if people[0][:1] not in "UW" or not people[0][1:].isalnum():
+            raise ApiError("user_not_found")
+        channel = self._channel_id(people[0])
+        return {"ok": True, "channel": {"id": channel, "is_im": True}}

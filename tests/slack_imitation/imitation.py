@@ -246,4 +246,5 @@ _METHODS: dict[str, Callable[[SlackImitation, dict[str, Any]], dict[str, Any]]] 
     "conversations.info": SlackImitation._m_conversations_info,
     "conversations.members": SlackImitation._m_conversations_members,
     "chat.getPermalink": SlackImitation._m_chat_getPermalink,
+    "conversations.open": SlackImitation._m_conversations_open,
 }

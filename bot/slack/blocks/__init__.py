@@ -33,6 +33,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.controls import (
     ANIMATE,
     EDIT_REGION,
+    EXPORT,
     LOCK_STYLE,
     PALETTE,
     PROMOTE,
@@ -51,6 +52,7 @@ from bot.slack.blocks.controls import (
     VariantControl,
     is_anchored,
     is_draft_image,
+    is_final,
     is_image,
     variant_controls_row,
 )
@@ -131,6 +133,7 @@ __all__ = [
     "CUSTOM_SIZE_INPUT",
     "EDIT_REGION",
     "EDIT_REGION_VIEW",
+    "EXPORT",
     "EXPORT_ASSET",
     "EXTEND_VIEW",
     "FIND_OPEN",
@@ -187,6 +190,7 @@ __all__ = [
     "help_message",
     "is_anchored",
     "is_draft_image",
+    "is_final",
     "is_image",
     "job_label",
     "job_status",

@@ -64,6 +64,11 @@ COMMANDS: list[tuple[str, str]] = [
         "repost an image here with all its settings and lineage; Reproduce exactly (bytes "
         "compared) or start a new thread from it",
     ),
+    (
+        "/dailies export <thread link | a17 | tag:NAME | approved since 7d>",
+        "a zip for the next tool: full-resolution files with their PNG metadata, clips, "
+        "lineage.json, manifest.csv and a contact sheet (also the Export button on FINALs)",
+    ),
 ]
 
 

@@ -28,7 +28,7 @@ from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, trunca
 
 # action ids of the library's buttons (the asset id follows a colon, as on variants)
 FIND_OPEN = "find_open"
-EXPORT_ASSET = "export_asset"
+EXPORT_ASSET = "export"  # the same action as the Export control on FINAL messages
 SHOW_REPRODUCE = "show_reproduce"
 SHOW_NEW_THREAD = "show_new_thread"
 
