@@ -14,6 +14,7 @@ from handlers.export import export_command
 from handlers.find import find_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
+from handlers.queue import queue_command
 from handlers.recipes import recipe_command
 from handlers.show import show_command
 from handlers.tags import tag_command
@@ -30,6 +31,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "tag": tag_command,
     "show": show_command,
     "export": export_command,
+    "queue": queue_command,
 }
 
 

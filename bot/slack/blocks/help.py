@@ -69,6 +69,10 @@ COMMANDS: list[tuple[str, str]] = [
         "a zip for the next tool: full-resolution files with their PNG metadata, clips, "
         "lineage.json, manifest.csv and a contact sheet (also the Export button on FINALs)",
     ),
+    (
+        "/dailies queue | queue cancel mine",
+        "every running and queued job with its position and ETA / cancel all your queued jobs",
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, truncate
+from bot.slack.blocks.kinds import KIND_LABEL
 
 # action ids of the library's buttons (the asset id follows a colon, as on variants)
 FIND_OPEN = "find_open"
@@ -282,3 +283,56 @@ def show_message(
         blocks.append(ActionsBlock(block_id="show_actions", elements=buttons))
     text = f"{ref} (seed {asset['seed']}): {(asset.get('prompt') or '')[:200]}"
     return text, render(blocks)
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA unknown (nothing measured yet)"
+    if seconds < 1:
+        return "now"
+    if seconds < 90:
+        return f"~{round(seconds)} s"
+    return f"~{round(seconds / 60)} min"
+
+
+MAX_QUEUE_SHOWN = 40
+
+
+def queue_message(entries: list[Any], user: str) -> Message:
+    """``/dailies queue``: running, then queued in the order workers will take them."""
+    if not entries:
+        text = ":zzz: Nothing is running or queued."
+        return text, render([SectionBlock(text=MarkdownTextObject(text=text))])
+    lines = []
+    for e in entries[:MAX_QUEUE_SHOWN]:
+        job = e.job
+        who = f"<@{job.user_id}>" if job.user_id else "the CLI"
+        label = KIND_LABEL.get(job.kind, job.kind.capitalize())
+        prompt = escape(truncate(job.params.get("prompt") or "", 60))
+        if e.position is None:
+            lines.append(
+                f":art: *running* · {label} for {who} · done {_eta(e.done_in)} · “{prompt}”"
+            )
+        else:
+            mine = " *(yours)*" if job.user_id == user else ""
+            lines.append(
+                f"*{e.position}.* {label} for {who}{mine} · starts {_eta(e.starts_in)} · “{prompt}”"
+            )
+    if len(entries) > MAX_QUEUE_SHOWN:
+        lines.append(f"…and {len(entries) - MAX_QUEUE_SHOWN} more")
+    queued = sum(1 for e in entries if e.position is not None)
+    head = f":hourglass_flowing_sand: {len(entries) - queued} running · {queued} queued"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=head), block_id="queue_head"),
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate("\n".join(lines), MAX_SECTION)),
+            block_id="queue_jobs",
+        ),
+        ContextBlock(
+            block_id="queue_hint",
+            elements=[
+                MarkdownTextObject(text="Cancel all your queued jobs: `/dailies queue cancel mine`")
+            ],
+        ),
+    ]
+    return f"{head}\n" + "\n".join(lines), render(blocks)
