@@ -34,6 +34,7 @@ from bot.store.database import Store
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _THUMB = 256
 MAX_SELECTED = 2000
+MAX_SHEET = 48  # thumbnails on the contact sheet (the first selected, by id)
 
 
 class ExportError(ValueError):
@@ -194,16 +195,17 @@ def contact_sheet_png(assets_dir: Path, pkg: Package) -> bytes | None:
     for a in pkg.assets:
         if a["id"] not in pkg.selected or not (a.get("media_type") or "").startswith("image/"):
             continue
+        if len(images) == MAX_SHEET:
+            break
         with Image.open(asset_path(assets_dir, a)) as image:
-            thumb = image.convert("RGB")
-            thumb.thumbnail((_THUMB, _THUMB))
-        images.append(thumb)
+            image.thumbnail((_THUMB, _THUMB))  # before converting: never copies the full size
+            images.append(image.convert("RGB"))
         final = " FINAL" if a.get("tier") == "final" else ""
         labels.append(f"a{a['id']} seed {a['seed']}{final}")
     if not images:
         return None
     buffer = io.BytesIO()
-    contact_sheet(images, labels).save(buffer, format="PNG")
+    contact_sheet(images, labels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

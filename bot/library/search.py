@@ -163,7 +163,9 @@ def search(
     if channels is not None:
         if not channels:
             return []
-        where.append(f"a.channel_id IN ({', '.join('?' for _ in channels)})")
+        # unary + keeps the planner off the channel index, so filter-only searches walk the
+        # created_at index newest first and stop at the 10th hit instead of sorting them all
+        where.append(f"+a.channel_id IN ({', '.join('?' for _ in channels)})")
         args += channels
     if query.user:
         where.append("(a.user_id = ? OR a.approved_by = ?)")
@@ -181,10 +183,12 @@ def search(
         where.append("(' ' || a.tags || ' ') LIKE ?")
         args.append(f"% {tag} %")
     if query.since is not None:
-        where.append("(a.created_at >= ? OR a.approved_at >= ?)")
-        args += [query.since, query.since]
+        # "approved since yesterday" means approved then, whenever the draft was made
+        where.append("a.approved_at >= ?" if "approved" in query.marks else "a.created_at >= ?")
+        args.append(query.since)
     votes = "(SELECT count(*) FROM votes v WHERE v.asset_id = a.id) AS votes"
-    match = fts_match(query.words)
+    # tags are indexed too: the column filter finds the few tagged rows, LIKE confirms the name
+    match = " ".join([fts_match(query.words)] + [f'tags : "{tag}"' for tag in query.tags]).strip()
     if match:
         where.insert(0, "asset_search_fts MATCH ?")
         args.insert(0, match)

@@ -51,3 +51,4 @@ def m007_library(db: Database) -> None:
     )
     db["asset_search"].enable_fts(SEARCH_COLUMNS, create_triggers=True, tokenize="porter")
     db["assets"].create_index(["created_at"])
+    db["assets"].create_index(["approved", "approved_at"])
