@@ -8,6 +8,7 @@ from bot.runtime import Runtime
 from handlers import (
     anchors,
     animate,
+    app_home,
     dailies_command,
     draft,
     edit_actions,
@@ -45,6 +46,7 @@ def register(app: App, runtime: Runtime) -> None:
         tags,
         export,
         show,
+        app_home,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

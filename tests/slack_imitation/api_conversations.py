@@ -1,5 +1,5 @@
-"""conversations.info, conversations.members and chat.getPermalink: who is in a channel and
-where a message lives.
+"""conversations.info/members/open, chat.getPermalink and views.publish: who is in a channel,
+where a message lives, and each person's App Home.
 
 Why a module of its own: a search must not leak a private channel to people outside it, and a
 test can only show that against a workspace where channels have members and some are private.
@@ -10,9 +10,12 @@ Mixed into ``SlackImitation``.
 
 from __future__ import annotations
 
+import copy
+import time
 from typing import Any
 
-from .api_errors import ApiError
+from .api_errors import ApiError, _blocks_error, _json_arg
+from .blocks_rules import MAX_VIEW_BLOCKS, _blocks, _Ctx
 
 _MEMBERS_PAGE_MAX = 1000
 
@@ -117,3 +120,45 @@ class ConversationsMethods:
             raise ApiError("user_not_found")
         channel = self._channel_id(people[0])
         return {"ok": True, "channel": {"id": channel, "is_im": True}}
+
+    # ------------------------------------------------------------------ App Home
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The Home tab a person sees now (harness side), or None if none was published."""
+        with self._lock:
+            return copy.deepcopy(self._homes().get(user))
+
+    def _homes(self) -> dict[str, dict[str, Any]]:
+        if not hasattr(self, "_home_views"):
+            self._home_views: dict[str, dict[str, Any]] = {}
+        return self._home_views
+
+    def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.publish: a Home tab for one user; ``type`` must be home, ≤ 100 blocks, the
+        usual Block Kit rules; ``hash`` guards against overwriting a newer publish."""
+        user = params.get("user_id")
+        if not user or not isinstance(user, str) or user[:1] not in "UW":
+            raise ApiError("invalid_arguments", detail="user_id is required")
+        view = _json_arg(params, "view", "invalid_arguments")
+        ctx = _Ctx(surface="modal", file_check=self._file_check_for(None))
+        if not isinstance(view, dict) or view.get("type") != "home":
+            ctx.err("must be home", "/view/type")
+        else:
+            _blocks(ctx, view.get("blocks"), "/view/blocks", MAX_VIEW_BLOCKS)
+        if ctx.errors:
+            raise _blocks_error("invalid_arguments", ctx.errors)
+        current = self._homes().get(user)
+        if params.get("hash") and current and params["hash"] != current["hash"]:
+            raise ApiError("hash_conflict")
+        stored = {
+            "id": current["id"] if current else f"V{next(self._ids):09d}",
+            "type": "home",
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "hash": f"{time.time():.6f}.{next(self._ids)}",
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+        }
+        self._homes()[user] = stored
+        return {"ok": True, "view": copy.deepcopy(stored)}

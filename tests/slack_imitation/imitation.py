@@ -247,4 +247,5 @@ _METHODS: dict[str, Callable[[SlackImitation, dict[str, Any]], dict[str, Any]]] 
     "conversations.members": SlackImitation._m_conversations_members,
     "chat.getPermalink": SlackImitation._m_chat_getPermalink,
     "conversations.open": SlackImitation._m_conversations_open,
+    "views.publish": SlackImitation._m_views_publish,
 }

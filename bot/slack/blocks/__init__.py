@@ -90,6 +90,10 @@ from bot.slack.blocks.help import (
     COMMANDS,
     help_message,
 )
+from bot.slack.blocks.home import (
+    HOME_CANCEL,
+    home_view,
+)
 from bot.slack.blocks.kinds import (
     KIND_LABEL,
     NOT_REROLLABLE,
@@ -139,6 +143,7 @@ __all__ = [
     "EXTEND_VIEW",
     "FIND_OPEN",
     "FORMATS_INPUT",
+    "HOME_CANCEL",
     "INSTRUCTION_INPUT",
     "KIND_LABEL",
     "LOCK_STYLE",
@@ -189,6 +194,7 @@ __all__ = [
     "final_result",
     "find_results",
     "help_message",
+    "home_view",
     "is_anchored",
     "is_draft_image",
     "is_final",
