@@ -18,6 +18,7 @@ from handlers import (
     ignored_events,
     job_controls,
     palette,
+    private_drafts,
     promote,
     recipes,
     replies,
@@ -47,6 +48,7 @@ def register(app: App, runtime: Runtime) -> None:
         export,
         show,
         app_home,
+        private_drafts,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

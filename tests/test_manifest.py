@@ -24,6 +24,7 @@ def test_manifest_declares_what_the_bot_listens_to():
         "app_home_opened",
         "message.channels",
         "message.groups",
+        "message.im",
         "reaction_added",
         "reaction_removed",
     }
