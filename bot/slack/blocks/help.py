@@ -76,6 +76,17 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
+def _chunks(head: str, lines: list[str]) -> list[str]:
+    """Lines grouped into sections under 3000 characters (the commands list keeps growing)."""
+    parts: list[str] = [head]
+    for line in lines:
+        if len(parts[-1]) + 1 + len(line) > MAX_SECTION:
+            parts.append(line)
+        else:
+            parts[-1] += "\n" + line
+    return parts
+
+
 def help_message() -> Message:
     """Every command and flag, one section each (so a growing list never hits the 3000-char
     section limit and gets cut)."""
@@ -83,7 +94,7 @@ def help_message() -> Message:
     flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
     intro = "*dailies* — drafts, review and finals in your threads."
     text = f"{intro}\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
-    sections = [intro, f"*Commands*\n{commands}", f"*Flags*\n{flags}"]
+    sections = [intro, *_chunks("*Commands*", commands.split("\n")), f"*Flags*\n{flags}"]
     return text, render(
         [
             SectionBlock(
