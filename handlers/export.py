@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,39 @@ EXPORT_USAGE = (
 )
 
 
+PROGRESS_FROM_FILES = 40  # smaller packages are done before a progress message would help
+
+
+def export_progress(
+    runtime: Runtime,
+    selected: list[dict[str, Any]],
+    label: str,
+    channel: str,
+    thread_ts: str | None,
+) -> Callable[[int, int], None] | None:
+    """For a large package: a message in the destination, edited (throttled) as entries are
+    written, ending "uploading"."""
+    if len(selected) < PROGRESS_FROM_FILES:
+        return None
+    posted = runtime.client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, text=f":package: Packaging {label}…"
+    )
+    ts = posted["ts"]
+
+    def progress(done: int, total: int) -> None:
+        if done < total and not runtime.throttle.allow(f"export:{ts}"):
+            return
+        state = "uploading…" if done == total else f"{done} of {total} files"
+        try:
+            runtime.client.chat_update(
+                channel=channel, ts=ts, text=f":package: Packaging {label}: {state}"
+            )
+        except SlackApiError as exc:
+            log.warning("export progress: %s", exc.response.get("error"))
+
+    return progress
+
+
 def upload_package(
     runtime: Runtime,
     selected: list[dict[str, Any]],
@@ -59,6 +93,7 @@ def upload_package(
             selected,
             runtime.settings.export_max_bytes,
             path,
+            progress=export_progress(runtime, selected, label, channel, thread_ts),
         )
         runtime.client.files_upload_v2(
             channel=channel,

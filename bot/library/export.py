@@ -19,6 +19,7 @@ import io
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,8 +218,15 @@ def _entry(name: str, compress: bool) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(store: Store, assets_dir: Path, pkg: Package, target: Any) -> None:
-    """The package as a zip into ``target`` (a path or a binary file object)."""
+def write_zip(
+    store: Store,
+    assets_dir: Path,
+    pkg: Package,
+    target: Any,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """The package as a zip into ``target`` (a path or a binary file object); ``progress`` is
+    told (entries written, entries in all) after each entry."""
     lineage = json.dumps(
         {"format": "dailies-export/1", "assets": lineage_records(store, pkg)},
         indent=2,
@@ -233,9 +241,11 @@ def write_zip(store: Store, assets_dir: Path, pkg: Package, target: Any) -> None
     entries += [(name, data, name.endswith(".json")) for name, data in extra]
     entries.append(("manifest.csv", manifest_csv(pkg, extra), True))
     with zipfile.ZipFile(target, "w") as archive:
-        for name, content, compress in sorted(entries, key=lambda e: e[0]):
+        for done, (name, content, compress) in enumerate(sorted(entries, key=lambda e: e[0]), 1):
             data = content.read_bytes() if isinstance(content, Path) else content
             archive.writestr(_entry(name, compress), data, compresslevel=6 if compress else None)
+            if progress is not None:
+                progress(done, len(entries))
 
 
 def package_name(label: str) -> str:
@@ -261,13 +271,18 @@ def check_size(pkg: Package, max_bytes: int) -> None:
 
 
 def build(
-    store: Store, assets_dir: Path, selected: list[dict[str, Any]], max_bytes: int, out: Any
+    store: Store,
+    assets_dir: Path,
+    selected: list[dict[str, Any]],
+    max_bytes: int,
+    out: Any,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Package:
     """Check the size limit, then write the zip; ExportError when over it."""
     pkg = package(store, assets_dir, selected)
     check_size(pkg, max_bytes)
     started = time.perf_counter()
-    write_zip(store, assets_dir, pkg, out)
+    write_zip(store, assets_dir, pkg, out, progress)
     pkg.seconds = time.perf_counter() - started
     return pkg
 

@@ -16,13 +16,18 @@ from tests.handlers.review_helpers import click
 
 
 def zips(bot) -> list[dict]:
-    return [f for f in bot.slack.files.values() if (f.get("name") or "").endswith(".zip")]
+    """Zip files whose upload is complete (bytes sent and files.completeUploadExternal done)."""
+    return [
+        f
+        for f in bot.slack.files.values()
+        if (f.get("name") or "").endswith(".zip") and f.get("completed_at")
+    ]
 
 
 def wait_zip(bot, count: int) -> dict:
-    return bot.slack.wait_for(
-        lambda: (found := zips(bot)) and len(found) >= count and found[count - 1]["bytes"] and found
-    )[count - 1]
+    return bot.slack.wait_for(lambda: (found := zips(bot)) and len(found) >= count and found)[
+        count - 1
+    ]
 
 
 def button(message: dict, label: str) -> dict:
@@ -90,9 +95,14 @@ def test_export_from_a_final_and_a_thread_is_complete_and_deterministic(
     assert main(["export", "--out", str(tmp_path)]) == 2
     assert "name what to export" in capsys.readouterr().err
 
+    import handlers.export
+
+    monkeypatch.setattr(handlers.export, "PROGRESS_FROM_FILES", 1)  # as for a large export
     tagged = bot.sender.command("/dailies", "export tag:hero").json()["text"]
     assert "it will appear here" in tagged
     assert wait_zip(bot, 4)["thread_ts"] is None
+    progress = next(m for m in bot.root_messages("C1") if "Packaging" in m["text"])
+    assert progress["text"] == ":package: Packaging everything · tag:hero: uploading…"
     elsewhere = bot.sender.command("/dailies", "export tag:hero", channel_id="C2").json()["text"]
     assert "it will appear in your DM" in elsewhere
     assert wait_zip(bot, 5)["channels"] == ["D1"]
