@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.slack.blocks.common import MAX_SECTION, escape, truncate
 from bot.slack.blocks.kinds import KIND_LABEL
-from bot.slack.blocks.library import _eta, marks, short_id
+from bot.slack.blocks.library import eta_text, marks, short_id
 
 HOME_CANCEL = "home_cancel"
 MAX_HOME_JOBS = 10
@@ -55,10 +55,10 @@ def home_view(
         label = KIND_LABEL.get(job.kind, job.kind.capitalize())
         prompt = escape(truncate(job.params.get("prompt") or "", 120))
         where = (
-            f":art: running · done {_eta(entry.done_in)}"
+            f":art: running · done {eta_text(entry.done_in)}"
             if entry.position is None
             else f":hourglass_flowing_sand: position {entry.position} · starts "
-            f"{_eta(entry.starts_in)}"
+            f"{eta_text(entry.starts_in)}"
         )
         blocks.append(
             _text(

@@ -285,7 +285,7 @@ def show_message(
     return text, render(blocks)
 
 
-def _eta(seconds: float | None) -> str:
+def eta_text(seconds: float | None) -> str:
     if seconds is None:
         return "ETA unknown (nothing measured yet)"
     if seconds < 1:
@@ -311,12 +311,13 @@ def queue_message(entries: list[Any], user: str) -> Message:
         prompt = escape(truncate(job.params.get("prompt") or "", 60))
         if e.position is None:
             lines.append(
-                f":art: *running* · {label} for {who} · done {_eta(e.done_in)} · “{prompt}”"
+                f":art: *running* · {label} for {who} · done {eta_text(e.done_in)} · “{prompt}”"
             )
         else:
             mine = " *(yours)*" if job.user_id == user else ""
             lines.append(
-                f"*{e.position}.* {label} for {who}{mine} · starts {_eta(e.starts_in)} · “{prompt}”"
+                f"*{e.position}.* {label} for {who}{mine} · starts {eta_text(e.starts_in)}"
+                f" · “{prompt}”"
             )
     if len(entries) > MAX_QUEUE_SHOWN:
         lines.append(f"…and {len(entries) - MAX_QUEUE_SHOWN} more")
