@@ -66,6 +66,7 @@ class Settings:
     compile: str = "off"
     # channels_last memory format for UNets and VAE ("on" / "off").
     channels_last: str = "off"
+    export_max_bytes: int = 500 * 1024 * 1024
 
     @property
     def db_path(self) -> Path:
@@ -107,6 +108,7 @@ ENV: dict[str, str] = {
     "DAILIES_DRAFT_DECODER": "draft_decoder",
     "DAILIES_COMPILE": "compile",
     "DAILIES_CHANNELS_LAST": "channels_last",
+    "DAILIES_EXPORT_MAX_BYTES": "export_max_bytes",
 }
 
 # Settings that are a switch: the accepted words for on and off.

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("link", nargs="?", help="a Slack link to the thread, or its ts")
     history.add_argument("--channel", help="channel id, e.g. C0123ABCD")
     history.add_argument("--thread", help="the thread's ts (its root message), e.g. 1732271234.1")
+    pack = commands.add_parser("export", help="write a thread's or a tag's package (a zip)")
+    pack.add_argument("--thread", help="a Slack link to the thread, or its ts")
+    pack.add_argument("--channel", help="channel id, when the ts alone is ambiguous")
+    pack.add_argument("--tag", help="every asset with this tag instead of a thread")
+    pack.add_argument("--out", type=Path, required=True, help="the zip file to write")
     return parser
 
 
@@ -253,6 +258,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "history":
             print(run_history(settings, args.link, args.channel, args.thread))
+            return 0
+        if args.command == "export":
+            from bot.library.export import export_to_file
+
+            if not settings.db_path.exists():
+                raise CliError(f"no dailies database at {settings.db_path} (check DAILIES_HOME)")
+            pkg = export_to_file(
+                Store(settings.db_path),
+                settings.assets_dir,
+                args.out,
+                thread=args.thread,
+                channel=args.channel,
+                tag=args.tag,
+                max_bytes=settings.export_max_bytes,
+            )
+            print(f"{args.out} ({len(pkg.assets)} files)")
             return 0
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)

@@ -10,9 +10,14 @@ from slack_bolt import Ack, App
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.anchors import anchor_command
+from handlers.export import export_command
+from handlers.find import find_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
+from handlers.queue import queue_command
 from handlers.recipes import recipe_command
+from handlers.show import show_command
+from handlers.tags import tag_command
 
 # name → function(runtime, body, arguments) returning the ephemeral answer.
 Subcommand = Callable[[Runtime, dict[str, Any], str], blocks.Message]
@@ -22,6 +27,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "anchor": anchor_command,
     "recipe": recipe_command,
     "palette": palette_command,
+    "find": find_command,
+    "tag": tag_command,
+    "show": show_command,
+    "export": export_command,
+    "queue": queue_command,
 }
 
 

@@ -61,15 +61,20 @@ def register(app: App, runtime: Runtime) -> None:
             message_text, message_blocks = blocks.help_message()
             ack(text=message_text, blocks=message_blocks)
             return
+        from handlers.private_drafts import dm_channel, split_private
+
+        text, private = split_private(text)
         try:
-            job = record_draft(
-                runtime, text, body["user_id"], body["channel_id"], None, body.get("team_id")
-            )
+            channel = dm_channel(runtime.client, body["user_id"]) if private else body["channel_id"]
+            job = record_draft(runtime, text, body["user_id"], channel, None, body.get("team_id"))
         except OptionsError as exc:
             message_text, message_blocks = blocks.error_with_usage(str(exc))
             ack(text=message_text, blocks=message_blocks)
             return
-        ack()
+        if private:
+            ack(text=":lock: Drafting privately: the results are in your DM with me.")
+        else:
+            ack()
         announce(runtime, job, None, tell=lambda text: tell(respond, text))
 
     @app.event("app_mention")

@@ -21,8 +21,10 @@ def test_manifest_declares_what_the_bot_listens_to():
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {
         "app_mention",
+        "app_home_opened",
         "message.channels",
         "message.groups",
+        "message.im",
         "reaction_added",
         "reaction_removed",
     }

@@ -49,6 +49,12 @@ class JobEvents:
         self._watched: dict[int, JobHooks] = {}
         self._dispatch = dispatch
         self._reported = reported
+        self._observers: list[Callable[[Job, str], None]] = []
+
+    def observe(self, observer: Callable[[Job, str], None]) -> None:
+        """Told (job, hook name) after every start and end of any job, after its hooks: for
+        views that follow a person's jobs (App Home), whatever the kind."""
+        self._observers.append(observer)
 
     def register(self, kinds: Iterable[str] | None, hooks: JobHooks) -> None:
         """Hooks for these job kinds; ``None`` makes them the fallback for every other kind."""
@@ -76,6 +82,12 @@ class JobEvents:
                 return
             if name in TERMINAL and self._reported is not None:
                 self._reported(job)
+            if name != "on_progress":
+                for observer in self._observers:
+                    try:
+                        observer(job, name)
+                    except Exception:
+                        log.exception("job %s: observer of %s failed", job.id, name)
 
         if self._dispatch is None:
             call()

@@ -16,6 +16,7 @@ from bot.jobs.edits import run_edit_job, run_resize_job, run_upscale_job
 from bot.jobs.generation import run_generation_job
 from bot.jobs.palette_snap import run_palette_snap
 from bot.jobs.rows import Job
+from bot.library.show import REPRODUCE, run_reproduce_job
 from bot.review.promotion import run_final_job
 from bot.store.database import Store
 from models.request import CancelCheck, ProgressCallback
@@ -30,5 +31,6 @@ EXECUTORS: dict[str, Executor] = {
     "edit": run_edit_job,
     "resize": run_resize_job,
     "upscale": run_upscale_job,
+    REPRODUCE: run_reproduce_job,
 }
 EXECUTORS.update(dict.fromkeys(CLIP_KINDS, run_clip_job))

@@ -229,3 +229,7 @@ def m009_claim_index(db: Database) -> None:
     made each image (None: the family's full VAE; else e.g. madebyollin/taesdxl)."""
     db["jobs"].create_index(["user_id", "started_at"], if_not_exists=True)
     db["assets"].add_column("decoder", str)
+
+
+# Later rooms keep their migrations in modules of their own, registered on the same object.
+import bot.store.migrations_library  # noqa: E402, F401

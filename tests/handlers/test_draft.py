@@ -29,7 +29,11 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
 
     shown = bot.wait_for_variants("C1", root["ts"])[0]
     images = image_blocks(shown)
-    assert [b["title"]["text"] for b in images] == ["#1 · seed 42", "#2 · seed 43", "#3 · seed 44"]
+    assert [b["title"]["text"] for b in images] == [
+        "#1 · seed 42 · a1",
+        "#2 · seed 43 · a2",
+        "#3 · seed 44 · a3",
+    ]
     file_ids = [b["slack_file"]["id"] for b in images]
     for file_id in file_ids:
         stored = bot.slack.files[file_id]

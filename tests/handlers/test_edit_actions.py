@@ -212,7 +212,11 @@ def test_resize_outpaints_each_format_at_its_exact_size_with_the_source_unstretc
     assert sent.acked_in_time and not sent.body
     resized = results(bot, root, 2)
     titles = [b["title"]["text"] for b in image_blocks(resized)]
-    assert titles == ["#1 · 9:16 · 1080×1920", "#2 · 1.91:1 · 1200×628", "#3 · 3:5 · 300×500"]
+    assert titles == [
+        "#1 · 9:16 · 1080×1920 · a2",
+        "#2 · 1.91:1 · 1200×628 · a3",
+        "#3 · 3:5 · 300×500 · a4",
+    ]
     src = png(bot, source["slack_file_id"]).convert("RGB")
     sizes = [(1080, 1920), (1200, 628), (300, 500)]
     for block, size in zip(image_blocks(resized), sizes, strict=True):
@@ -257,7 +261,7 @@ def test_upscale_posts_full_resolution_files_and_refuses_past_the_limit(bot):
         upscaled = results(bot, root, count)
         [block] = image_blocks(upscaled)
         w, h = source["width"] * scale, source["height"] * scale
-        assert block["title"]["text"] == f"×{scale} · {w}×{h} (full-resolution file)"
+        assert block["title"]["text"] == f"×{scale} · {w}×{h} (full-resolution file) · a{count}"
         stored = bot.slack.files[block["slack_file"]["id"]]
         assert stored["thread_ts"] == root["ts"]
         image = png(bot, block["slack_file"]["id"])

@@ -108,7 +108,7 @@ def test_failed_job_says_why_and_retry_works(tmp_path, slack, tiny_runner):
         bot.sender.block_action("retry_job", None, "U1", "C1", failure["ts"])
         shown = bot.wait_for_variants("C1", root["ts"])[0]
         titles = [b["title"]["text"] for b in shown["blocks"] if b["type"] == "image"]
-        assert titles == ["#1 · seed 5", "#2 · seed 6"], "a retry keeps the seeds"
+        assert titles == ["#1 · seed 5 · a1", "#2 · seed 6 · a2"], "a retry keeps the seeds"
         retry = jobs.get_job(bot.runtime.store, 2)
         assert retry.attempt == 2 and retry.parent_job_id == 1 and retry.status == jobs.DONE
     finally:

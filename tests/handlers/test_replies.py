@@ -52,9 +52,9 @@ def test_hash_names_a_variant_and_flags_work_in_replies(bot):
     bot.sender.user_message("C1", "U1", "#3 warmer light --ar 16:9 --seed 5", thread_ts=root["ts"])
     v2 = bot.wait_for_variants("C1", root["ts"], count=2)[1]
     assert [b["title"]["text"] for b in images(v2)] == [
-        "#1 · seed 5",
-        "#2 · seed 6",
-        "#3 · seed 7",
+        "#1 · seed 5 · a4",
+        "#2 · seed 6 · a5",
+        "#3 · seed 7 · a6",
     ]
     job = jobs.get_job(bot.runtime.store, 2)
     assert job.params["init_asset_id"] == assets_of(bot, 1)[2]["id"]

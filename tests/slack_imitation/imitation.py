@@ -34,6 +34,7 @@ from typing import Any
 # The ``X as X`` imports re-export names this module defined before it was split into the
 # modules below, so ``from tests.slack_imitation.imitation import X`` keeps working.
 from .api_chat import ChatMethods
+from .api_conversations import ConversationsMethods
 from .api_errors import ApiError
 from .api_errors import _blocks_error as _blocks_error
 from .api_errors import _json_arg as _json_arg
@@ -80,6 +81,7 @@ class SlackImitation(
     ReactionsUsersMethods,
     ViewsMethods,
     ResponseUrls,
+    ConversationsMethods,
 ):
     """The fake Slack workspace + Web API server. See the module docstring for why.
 
@@ -241,4 +243,9 @@ _METHODS: dict[str, Callable[[SlackImitation, dict[str, Any]], dict[str, Any]]] 
     "views.open": SlackImitation._m_views_open,
     "views.push": SlackImitation._m_views_push,
     "views.update": SlackImitation._m_views_update,
+    "conversations.info": SlackImitation._m_conversations_info,
+    "conversations.members": SlackImitation._m_conversations_members,
+    "chat.getPermalink": SlackImitation._m_chat_getPermalink,
+    "conversations.open": SlackImitation._m_conversations_open,
+    "views.publish": SlackImitation._m_views_publish,
 }

@@ -34,6 +34,8 @@ EDIT_REGION = "edit_region"
 RESIZE = "resize"
 UPSCALE_2 = "upscale_2"
 UPSCALE_4 = "upscale_4"
+TAG = "tag"
+EXPORT = "export"
 
 
 def is_image(asset: dict[str, Any]) -> bool:
@@ -42,6 +44,10 @@ def is_image(asset: dict[str, Any]) -> bool:
 
 def is_draft_image(asset: dict[str, Any]) -> bool:
     return asset.get("tier") == "draft" and (asset.get("media_type") or "").startswith("image/")
+
+
+def is_final(asset: dict[str, Any]) -> bool:
+    return asset.get("tier") == "final"
 
 
 def is_anchored(asset: dict[str, Any]) -> bool:
@@ -75,6 +81,7 @@ VARIANT_CONTROLS: dict[str, VariantControl] = {
         VariantControl(VOTE, "Vote", order=10, shows_for=is_draft_image),
         VariantControl(PROMOTE, "Promote", style="primary", order=20, shows_for=is_draft_image),
         VariantControl(ANIMATE, "Animate", order=60),
+        VariantControl(EXPORT, "Export", order=70, shows_for=is_final),
         _menu(LOCK_STYLE, "Lock style", 50),
         _menu(UNLOCK_STYLE, "Unlock style", 51, shows_for=is_anchored),
         _menu(SAVE_RECIPE, "Save as recipe", 60),
@@ -85,6 +92,7 @@ VARIANT_CONTROLS: dict[str, VariantControl] = {
         _menu(RESIZE, "Resize to formats…", 220),
         _menu(UPSCALE_2, "Upscale ×2", 230),
         _menu(UPSCALE_4, "Upscale ×4", 231),
+        _menu(TAG, "Tag…", 300, shows_for=lambda asset: True),
     )
 }
 

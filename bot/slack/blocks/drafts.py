@@ -29,6 +29,7 @@ from bot.slack.blocks.edits import (
     vary_line,
 )
 from bot.slack.blocks.kinds import job_label, kind_label
+from bot.slack.blocks.library import asset_suffix
 
 # action_id of the buttons on job messages; handlers register listeners for exactly these.
 CANCEL_JOB = "cancel_job"
@@ -175,9 +176,12 @@ def variants(
                 slack_file={"id": file_id},
                 alt_text=truncate(f"Variant {number} of “{job.params['prompt']}”", 2000),
                 title=truncate(
-                    VARIANT_TITLES[job.kind](job.params, asset)
-                    if job.kind in VARIANT_TITLES
-                    else f"#{number} · seed {asset['seed']}",
+                    (
+                        VARIANT_TITLES[job.kind](job.params, asset)
+                        if job.kind in VARIANT_TITLES
+                        else f"#{number} · seed {asset['seed']}"
+                    )
+                    + asset_suffix(asset),
                     2000,
                 ),
                 block_id=f"variant_{number}",

@@ -50,7 +50,41 @@ COMMANDS: list[tuple[str, str]] = [
     ('/draft --recipe NAME slot="value"', "run a saved recipe, filling its {slots}"),
     ("/dailies recipe list | show NAME", "the workspace's recipes"),
     ("/dailies recipe save NAME | delete NAME", "save the latest draft as a recipe / delete"),
+    (
+        "/dailies find <words> [by @user] [in #channel] [approved|finals|voted|tag:NAME]"
+        " [since 3h|2d|yesterday|2026-11-30]",
+        "search prompts, replies, tags and recipe names; up to 10 hits, best first, privately",
+    ),
+    (
+        "/dailies tag <a17 | link> name … | -name",
+        "tag an image (or More… → Tag…); `-name` removes; the id is on each image's line",
+    ),
+    (
+        "/dailies show <a17 | link>",
+        "repost an image here with all its settings and lineage; Reproduce exactly (bytes "
+        "compared) or start a new thread from it",
+    ),
+    (
+        "/dailies export <thread link | a17 | tag:NAME | approved since 7d>",
+        "a zip for the next tool: full-resolution files with their PNG metadata, clips, "
+        "lineage.json, manifest.csv and a contact sheet (also the Export button on FINALs)",
+    ),
+    (
+        "/dailies queue | queue cancel mine",
+        "every running and queued job with its position and ETA / cancel all your queued jobs",
+    ),
 ]
+
+
+def _chunks(head: str, lines: list[str]) -> list[str]:
+    """Lines grouped into sections under 3000 characters (the commands list keeps growing)."""
+    parts: list[str] = [head]
+    for line in lines:
+        if len(parts[-1]) + 1 + len(line) > MAX_SECTION:
+            parts.append(line)
+        else:
+            parts[-1] += "\n" + line
+    return parts
 
 
 def help_message() -> Message:
@@ -60,7 +94,7 @@ def help_message() -> Message:
     flags = "\n".join(f"• `{flag}` — {what}" for flag, what in FLAG_HELP.items())
     intro = "*dailies* — drafts, review and finals in your threads."
     text = f"{intro}\n\n*Commands*\n{commands}\n\n*Flags*\n{flags}"
-    sections = [intro, f"*Commands*\n{commands}", f"*Flags*\n{flags}"]
+    sections = [intro, *_chunks("*Commands*", commands.split("\n")), f"*Flags*\n{flags}"]
     return text, render(
         [
             SectionBlock(

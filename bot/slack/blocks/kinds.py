@@ -15,10 +15,11 @@ KIND_LABEL = {
     "animate": "Test clips",
     "animate_hd": "HD clip",
     "animate_extend": "Extend",
+    "reproduce": "Reproduction",
 }
 
 # Kinds whose results have no Re-roll (new seeds would change nothing).
-NOT_REROLLABLE = frozenset({"palette_snap"})
+NOT_REROLLABLE = frozenset({"palette_snap", "reproduce"})
 
 
 def kind_label(kind: str) -> str:

@@ -17,6 +17,7 @@ from bot.jobs.rows import Job
 from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, truncate
 from bot.slack.blocks.controls import variant_controls_row
 from bot.slack.blocks.drafts import job_status, notice
+from bot.slack.blocks.library import asset_suffix
 
 MAX_VOTERS_SHOWN = 20
 
@@ -66,7 +67,7 @@ def final_result(
         ImageBlock(
             slack_file={"id": file_id},
             alt_text=truncate(f"Final render of “{params['prompt']}”", 2000),
-            title=truncate(f"FINAL · seed {asset['seed']}", 2000),
+            title=truncate(f"FINAL · seed {asset['seed']}{asset_suffix(asset)}", 2000),
             block_id="final_image",
         ),
         ContextBlock(
