@@ -220,3 +220,41 @@ def m006_jobs_reported(db: Database) -> None:
     this column existed count as shown."""
     db["jobs"].add_column("reported_at", float)
     db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m008_quality(db: Database) -> None:
+    """Useful yield and its cost: the device seconds each asset took and on what device, the
+    people's QC marks (one per person per asset) and the automatic QC flags raised when its job's
+    results were first shown (every flag kept, so its precision against the marks can be
+    measured)."""
+    db["assets"].add_column("device_s", float)
+    db["assets"].add_column("device_kind", str)
+    db["assets"].add_column("qc_checked_at", float)
+    db["qc_marks"].create(
+        {
+            "asset_id": int,
+            "user_id": str,
+            "mark": str,  # usable or reject
+            "reason": str,  # a reject's reason (bot.quality.marks.REASONS), or NULL
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk=("asset_id", "user_id"),
+        foreign_keys=[("asset_id", "assets", "id")],
+        not_null={"mark", "created_at"},
+    )
+    db["qc_flags"].create(
+        {
+            "asset_id": int,
+            "flag": str,  # near_duplicate, flat, clipped_highlights, clipped_shadows, off_palette
+            "value": float,  # what was measured
+            "threshold": float,  # the setting it was compared with
+            "detail": str,  # e.g. the sibling variant it duplicates
+            "created_at": float,
+        },
+        pk=("asset_id", "flag"),
+        foreign_keys=[("asset_id", "assets", "id")],
+    )
+    db["assets"].create_index(["created_at"], if_not_exists=True)
+    db["assets"].create_index(["parent_id"], if_not_exists=True)

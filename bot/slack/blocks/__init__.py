@@ -182,3 +182,8 @@ __all__ = [
     "vary_line",
     "vote_note",
 ]
+
+# Quality (issue 12): device seconds, QC marks and flags, stats.
+from bot.slack.blocks.quality import compute_note
+
+__all__ += ["compute_note"]
