@@ -56,6 +56,16 @@ class Settings:
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
+    # Automatic QC flags (bot/quality/flags.py): perceptual-hash bits (of 64) at or below which a
+    # variant is a near-duplicate of a sibling; Laplacian variance below which an image is flat;
+    # share of pixels clipped (luminance >= 250 or <= 5) past which highlights/shadows are flagged.
+    qc_duplicate_bits: int = 8
+    qc_flat_variance: float = 30.0
+    qc_clip_share: float = 0.3
+    # Price of one device-hour, to show stats in money; 0 leaves stats in device seconds.
+    cost_per_gpu_hour: float = 0.0
+    cost_per_cpu_hour: float = 0.0
+    cost_currency: str = "$"
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +102,12 @@ ENV: dict[str, str] = {
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
+    "DAILIES_QC_DUPLICATE_BITS": "qc_duplicate_bits",
+    "DAILIES_QC_FLAT_VARIANCE": "qc_flat_variance",
+    "DAILIES_QC_CLIP_SHARE": "qc_clip_share",
+    "DAILIES_COST_PER_GPU_HOUR": "cost_per_gpu_hour",
+    "DAILIES_COST_PER_CPU_HOUR": "cost_per_cpu_hour",
+    "DAILIES_COST_CURRENCY": "cost_currency",
 }
 
 

@@ -16,6 +16,7 @@ from handlers import (
     job_controls,
     palette,
     promote,
+    quality,
     recipes,
     replies,
     variant_actions,
@@ -36,6 +37,7 @@ def register(app: App, runtime: Runtime) -> None:
         edit_actions,
         edit_reply,
         votes,
+        quality,
         promote,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed

@@ -88,9 +88,7 @@ class MeteredRunner:
         return timed
 
 
-def record_device_seconds(
-    store: Store, asset_ids: list[int], seconds: float, kind: str
-) -> None:
+def record_device_seconds(store: Store, asset_ids: list[int], seconds: float, kind: str) -> None:
     """Share ``seconds`` evenly over the assets a run made; assets keep any earlier figure."""
     if not asset_ids:
         return

@@ -184,6 +184,25 @@ __all__ = [
 ]
 
 # Quality (issue 12): device seconds, QC marks and flags, stats.
-from bot.slack.blocks.quality import compute_note
+from bot.slack.blocks.controls import MARK_REJECT, MARK_USABLE
+from bot.slack.blocks.quality import (
+    REASON_INPUT,
+    REJECT_VIEW,
+    chosen_reason,
+    compute_note,
+    flag_note,
+    mark_note,
+    reject_reason_modal,
+)
 
-__all__ += ["compute_note"]
+__all__ += [
+    "MARK_REJECT",
+    "MARK_USABLE",
+    "REASON_INPUT",
+    "REJECT_VIEW",
+    "chosen_reason",
+    "compute_note",
+    "flag_note",
+    "mark_note",
+    "reject_reason_modal",
+]

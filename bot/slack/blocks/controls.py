@@ -34,6 +34,8 @@ EDIT_REGION = "edit_region"
 RESIZE = "resize"
 UPSCALE_2 = "upscale_2"
 UPSCALE_4 = "upscale_4"
+MARK_USABLE = "mark_usable"
+MARK_REJECT = "mark_reject"
 
 
 def is_image(asset: dict[str, Any]) -> bool:
@@ -75,6 +77,8 @@ VARIANT_CONTROLS: dict[str, VariantControl] = {
         VariantControl(VOTE, "Vote", order=10, shows_for=is_draft_image),
         VariantControl(PROMOTE, "Promote", style="primary", order=20, shows_for=is_draft_image),
         VariantControl(ANIMATE, "Animate", order=60),
+        VariantControl(MARK_USABLE, "Usable", order=30),
+        VariantControl(MARK_REJECT, "Reject", order=31),
         _menu(LOCK_STYLE, "Lock style", 50),
         _menu(UNLOCK_STYLE, "Unlock style", 51, shows_for=is_anchored),
         _menu(SAVE_RECIPE, "Save as recipe", 60),
