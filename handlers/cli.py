@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("link", nargs="?", help="a Slack link to the thread, or its ts")
     history.add_argument("--channel", help="channel id, e.g. C0123ABCD")
     history.add_argument("--thread", help="the thread's ts (its root message), e.g. 1732271234.1")
+    stats = commands.add_parser("stats", help="useful yield and cost per usable asset")
+    stats.add_argument("--channel", help="a channel id, or all (default: every channel)")
+    stats.add_argument("--since", default="7d", help="7d, 30d… or a date YYYY-MM-DD")
+    stats.add_argument("--by", help="split by user, recipe, anchor, model or tier")
+    stats.add_argument("--png", type=Path, help="write the chart here")
+    stats.add_argument("--csv", type=Path, help="write the figures here as CSV")
     return parser
 
 
@@ -163,6 +169,9 @@ def run_draft(
                 print(f"\rrendering: step {done} of {total}", end="", file=stderr, flush=True)
 
     def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        from bot.quality.flags import check_job_results
+
+        check_job_results(runtime.store, runtime.settings, job, assets)
         outcome["assets"] = assets
         finished.set()
 
@@ -253,6 +262,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "history":
             print(run_history(settings, args.link, args.channel, args.thread))
+            return 0
+        if args.command == "stats":
+            from bot.quality.cli_stats import run_stats
+
+            check_home(settings.home)
+            print(
+                run_stats(
+                    settings,
+                    channel=args.channel,
+                    since=args.since,
+                    by=args.by,
+                    png=args.png,
+                    csv=args.csv,
+                )
+            )
             return 0
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)

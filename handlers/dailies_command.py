@@ -13,6 +13,7 @@ from handlers.anchors import anchor_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
 from handlers.recipes import recipe_command
+from handlers.stats import stats_command
 
 # name → function(runtime, body, arguments) returning the ephemeral answer.
 Subcommand = Callable[[Runtime, dict[str, Any], str], blocks.Message]
@@ -22,6 +23,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "anchor": anchor_command,
     "recipe": recipe_command,
     "palette": palette_command,
+    "stats": stats_command,
 }
 
 

@@ -21,22 +21,15 @@ from PIL import Image
 
 from bot.brand.palette import palette_report
 from bot.brand.palette_store import get_palette
+from bot.quality.flag_words import (
+    CLIPPED_HIGHLIGHTS,
+    CLIPPED_SHADOWS,
+    FLAT,
+    NEAR_DUPLICATE,
+    OFF_PALETTE,
+)
 from bot.store.assets import load_asset_image
 from bot.store.database import Store
-
-NEAR_DUPLICATE = "near_duplicate"
-FLAT = "flat"
-CLIPPED_HIGHLIGHTS = "clipped_highlights"
-CLIPPED_SHADOWS = "clipped_shadows"
-OFF_PALETTE = "off_palette"
-# Flag → the short word shown on the variant line.
-FLAG_WORDS: dict[str, str] = {
-    NEAR_DUPLICATE: "near-duplicate",
-    FLAT: "flat",
-    CLIPPED_HIGHLIGHTS: "clipped highlights",
-    CLIPPED_SHADOWS: "clipped shadows",
-    OFF_PALETTE: "off-palette",
-}
 
 HASH_SIDE = 32  # the DCT runs on a 32×32 grey copy; its 8×8 lowest frequencies make the hash
 HASH_BITS = 8

@@ -19,7 +19,7 @@ USAGE = (
     "[by user|recipe|anchor|model|tier]`"
 )
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 _DAYS = re.compile(r"^(\d{1,4})d$")
 
 

@@ -193,6 +193,7 @@ from bot.slack.blocks.quality import (
     flag_note,
     mark_note,
     reject_reason_modal,
+    stats_answer,
 )
 
 __all__ += [
@@ -205,4 +206,5 @@ __all__ += [
     "flag_note",
     "mark_note",
     "reject_reason_modal",
+    "stats_answer",
 ]

@@ -50,6 +50,17 @@ COMMANDS: list[tuple[str, str]] = [
     ('/draft --recipe NAME slot="value"', "run a saved recipe, filling its {slots}"),
     ("/dailies recipe list | show NAME", "the workspace's recipes"),
     ("/dailies recipe save NAME | delete NAME", "save the latest draft as a recipe / delete"),
+    (
+        "Usable / Reject (buttons on every image)",
+        "mark an image usable or rejected (then pick a reason if you like); one mark per"
+        " person, click again to take it back",
+    ),
+    (
+        "/dailies stats [#channel | all] [7d | 30d | since YYYY-MM-DD] [by user|recipe|anchor|"
+        "model|tier]",
+        "useful yield, waste-to-asset ratio, device seconds (and cost) per usable asset,"
+        " QC-flag precision, with a chart",
+    ),
 ]
 
 

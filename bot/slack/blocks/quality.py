@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -14,9 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.quality.flags import FLAG_WORDS
+from bot.quality import report
+from bot.quality.flag_words import FLAG_WORDS
 from bot.quality.marks import REASONS, REJECT, USABLE
-from bot.slack.blocks.common import escape, truncate
+from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, truncate
 
 
 def compute_note(assets: list[dict[str, Any]]) -> str:
@@ -105,3 +108,57 @@ def chosen_reason(view: dict[str, Any]) -> str | None:
     state = (view.get("state") or {}).get("values") or {}
     selected = (state.get(REASON_INPUT) or {}).get(REASON_INPUT, {}).get("selected_option")
     return selected["value"] if selected else None
+
+
+MAX_GROUP_LINES = 15
+
+
+def stats_answer(stats: Any, scope: str, currency: str = "$", chart_note: str = "") -> Message:
+    """The ephemeral answer to ``/dailies stats``: the window's figures, the split, the flags."""
+    total = stats.total
+    headline = (
+        f"*Useful yield {report.percent(total.useful_yield)}* · {scope} · {stats.query.period}\n"
+        f"{total.generated} generated · {total.usable} usable · {total.rejected} rejected · "
+        f"waste-to-asset {report.number(total.waste_ratio)}\n"
+        f"{report.number(total.device_s)} device-s in all · "
+        f"*{report.number(total.device_s_per_usable, 2)} device-s per usable asset*"
+    )
+    if stats.priced:
+        headline += (
+            f" · *{report.money(total.cost_per_usable, currency)} per usable asset* "
+            f"({report.money(total.cost, currency)} in all)"
+        )
+    headline += (
+        f"\nmedian time from first draft to first approved final: "
+        f"{report.duration(stats.median_to_final_s)} ({report.threads(stats.finals_threads)})"
+    )
+    sections = [headline]
+    if stats.groups:
+        lines = [
+            f"• *{escape(name)}*: yield {report.percent(t.useful_yield)} "
+            f"({t.usable}/{t.generated}) · {t.rejected} rejected · "
+            f"{report.number(t.device_s_per_usable, 2)} device-s per usable"
+            + (f" · {report.money(t.cost_per_usable, currency)}" if stats.priced else "")
+            for name, t in list(stats.groups.items())[:MAX_GROUP_LINES]
+        ]
+        if len(stats.groups) > MAX_GROUP_LINES:
+            lines.append(f"…and {len(stats.groups) - MAX_GROUP_LINES} more")
+        sections.append(f"*By {stats.query.by}*\n" + "\n".join(lines))
+    flags = report.flag_lines(stats)
+    if flags:
+        sections.append("*Automatic QC flags vs people's marks*\n" + "\n".join(flags))
+    context = report.signal_line(stats) + (f"\n{chart_note}" if chart_note else "")
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"stats_{i}", text=MarkdownTextObject(text=truncate(part, MAX_SECTION))
+        )
+        for i, part in enumerate(sections)
+    ]
+    blocks.append(
+        ContextBlock(
+            block_id="stats_signals",
+            elements=[MarkdownTextObject(text=truncate(context, MAX_SECTION))],
+        )
+    )
+    text = report.stats_text(stats, scope, currency)
+    return truncate(text, 3000), render(blocks)
