@@ -63,10 +63,12 @@ _DCT = _dct_matrix(HASH_SIDE)
 def perceptual_hash(image: Image.Image) -> np.ndarray:
     """64 booleans: the 8×8 lowest DCT frequencies of a 32×32 grey copy against their median
     (the classic pHash; robust to re-encoding and small shifts, not to a different seed)."""
-    grey = np.asarray(
-        image.convert("L").resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX), dtype=np.float64
-    )
-    low = (_DCT @ grey @ _DCT.T)[:HASH_BITS, :HASH_BITS].ravel()
+    return _hash_of_grey(_grey(image))
+
+
+def _hash_of_grey(grey: Image.Image) -> np.ndarray:
+    small = np.asarray(grey.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX), np.float64)
+    low = (_DCT @ small @ _DCT.T)[:HASH_BITS, :HASH_BITS].ravel()
     return low > np.median(low[1:])
 
 
@@ -74,17 +76,19 @@ def hash_distance(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(a != b))
 
 
-def _luminance(image: Image.Image) -> np.ndarray:
+def _grey(image: Image.Image) -> Image.Image:
+    """A grey copy at most DETAIL_SIDE big (integer box reduction: fast, and every check sees
+    the same pixels whatever the generation size)."""
     grey = image.convert("L")
-    if max(grey.size) > DETAIL_SIDE:
-        grey.thumbnail((DETAIL_SIDE, DETAIL_SIDE), Image.Resampling.BOX)
-    return np.asarray(grey, dtype=np.float64)
+    factor = -(-max(grey.size) // DETAIL_SIDE)
+    return grey.reduce(factor) if factor > 1 else grey
 
 
 def laplacian_variance(luminance: np.ndarray) -> float:
     """Variance of the 4-neighbour Laplacian: near 0 for a solid colour or a smooth blur."""
     if min(luminance.shape) < 3:
         return 0.0
+    luminance = luminance.astype(np.int16)  # a 4-neighbour Laplacian of 8-bit values fits
     centre = luminance[1:-1, 1:-1]
     laplacian = (
         luminance[:-2, 1:-1] + luminance[2:, 1:-1] + luminance[1:-1, :-2] + luminance[1:-1, 2:]
@@ -102,7 +106,11 @@ class Flag:
 
 def image_flags(image: Image.Image, thresholds: Thresholds) -> list[Flag]:
     """The single-image checks: flat, clipped highlights, clipped shadows."""
-    luminance = _luminance(image)
+    return _grey_flags(_grey(image), thresholds)
+
+
+def _grey_flags(grey: Image.Image, thresholds: Thresholds) -> list[Flag]:
+    luminance = np.asarray(grey)  # uint8: the clipping counts need no conversion
     flags = []
     variance = laplacian_variance(luminance)
     if variance < thresholds.flat_variance:
@@ -126,10 +134,11 @@ def batch_flags(
     sibling (the later one is flagged, naming the earlier by ``labels``), and off-palette when a
     palette is given."""
     labels = labels or [f"#{i + 1}" for i in range(len(images))]
-    hashes = [perceptual_hash(image) for image in images]
+    greys = [_grey(image) for image in images]
+    hashes = [_hash_of_grey(grey) for grey in greys]
     result = []
     for index, image in enumerate(images):
-        flags = image_flags(image, thresholds)
+        flags = _grey_flags(greys[index], thresholds)
         distances = [(hash_distance(hashes[index], hashes[j]), j) for j in range(index)]
         if distances:
             distance, nearest = min(distances)

@@ -256,5 +256,5 @@ def m008_quality(db: Database) -> None:
         pk=("asset_id", "flag"),
         foreign_keys=[("asset_id", "assets", "id")],
     )
-    db["assets"].create_index(["created_at"], if_not_exists=True)
+    # "promoted" in stats: is there a final made from this asset?
     db["assets"].create_index(["parent_id"], if_not_exists=True)
