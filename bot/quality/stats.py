@@ -17,7 +17,7 @@ from typing import Any
 from bot.quality.stats_query import StatsQuery
 from bot.store.database import Store
 
-# signal → (SQL that is true for a usable asset ``a``, the table it needs).
+# signal → (SQL that is true for a usable asset ``a``, the table or table.column it needs).
 SIGNALS: dict[str, tuple[str, str]] = {
     "marked usable": (
         "EXISTS (SELECT 1 FROM qc_marks m WHERE m.asset_id = a.id AND m.mark = 'usable')",
@@ -29,7 +29,8 @@ SIGNALS: dict[str, tuple[str, str]] = {
         "assets",
     ),
     "approved": ("a.approved = 1", "assets"),
-    "tagged": ("EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = a.id)", "asset_tags"),
+    # Tags are a space-separated column on assets (the library's migration adds it).
+    "tagged": ("coalesce(a.tags, '') != ''", "assets.tags"),
     "exported": ("EXISTS (SELECT 1 FROM exports e WHERE e.asset_id = a.id)", "exports"),
 }
 REJECTED_SQL = "EXISTS (SELECT 1 FROM qc_marks r WHERE r.asset_id = a.id AND r.mark = 'reject')"
@@ -99,8 +100,15 @@ class Stats:
     priced: bool = False  # a price per device-hour is set
 
 
-def _tables(store: Store) -> set[str]:
-    return set(store.db.table_names())
+def _available(store: Store) -> dict[str, str]:
+    """The signals this database can answer: those whose table (and column) exist."""
+    tables = set(store.db.table_names())
+    live = {}
+    for name, (sql, need) in SIGNALS.items():
+        table, _, column = need.partition(".")
+        if table in tables and (not column or column in store.db[table].columns_dict):
+            live[name] = sql
+    return live
 
 
 def _window(query: StatsQuery) -> tuple[str, list[Any]]:
@@ -120,8 +128,7 @@ def compute_stats(
 ) -> Stats:
     """Every figure of one stats answer. SQLite does the counting (grouped by UTC day and the
     split), so Python only sees a few hundred rows however many assets the window holds."""
-    tables = _tables(store)
-    live = {name: sql for name, (sql, table) in SIGNALS.items() if table in tables}
+    live = _available(store)
     names = list(live)
     where, args = _window(query)
     signal_columns = "".join(f", {sql} AS s{i}" for i, sql in enumerate(live.values()))

@@ -80,3 +80,12 @@ def test_cli_query_reads_flags():
     assert query.channel_id is None and query.by == "tier" and query.period == "since 2026-11-01"
     with pytest.raises(StatsQueryError, match="channel id"):
         cli_query("#design", "7d", None, now=NOW)
+
+
+def test_tags_count_as_a_signal_once_assets_have_them(store):
+    with store.write() as db:
+        db["assets"].add_column("tags", str, not_null_default="")
+        db.execute("UPDATE assets SET tags = 'hero' WHERE variant IN (7, 8)")
+    stats = compute_stats(store, parse_stats_words("", "C1", now=NOW))
+    assert stats.signals["tagged"] == 2 and stats.signals["exported"] is None
+    assert (stats.total.usable, stats.total.rejected) == (7, 1)
