@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tests.handlers.conftest import start_bot
 from tests.handlers.review_helpers import click, current, note, start_draft, wait_note
 
 
@@ -25,6 +28,8 @@ def test_marks_toggle_change_and_stay_one_per_person_and_show_on_the_variant_lin
     ]
     assert buttons[:4] == ["Vote", "Promote", "Usable", "Reject"]
     assert note(shown, 1) == "", "two different seeds: no automatic flag, no line"
+    provenance = next(b for b in shown["blocks"] if b.get("block_id") == "provenance")
+    assert "device-s per image on cpu" in provenance["elements"][0]["text"]
     ids = [a["id"] for a in bot.runtime.store.db["assets"].rows]
 
     click(bot, shown, "mark_usable", 1, "U1")
@@ -73,3 +78,22 @@ def test_votes_and_marks_share_the_variant_line(bot):
     click(bot, shown, "mark_usable", 2, "U3")
     text = wait_note(bot, shown, 2, "*Usable* — <@U3>")
     assert text.startswith(":trophy: *1 vote* · leading — <@U1>")
+
+
+@pytest.fixture
+def strict_bot(tmp_path, slack, tiny_runner):
+    """A bot whose flat threshold every tiny image falls under, so each variant is flagged."""
+    running = start_bot(tmp_path, slack, lambda device: tiny_runner, qc_flat_variance=1e9)
+    yield running
+    running.stop()
+
+
+def test_automatic_flags_show_on_the_first_post_and_stay_with_marks(strict_bot):
+    bot = strict_bot
+    _, shown = start_draft(bot, "a glass fish --n 2 --seed 7")
+    assert note(shown, 1) == ":mag: QC: flat" and note(shown, 2) == ":mag: QC: flat"
+    flags = list(bot.runtime.store.db["qc_flags"].rows)
+    assert [(f["flag"], f["threshold"]) for f in flags] == [("flat", 1e9), ("flat", 1e9)]
+    click(bot, shown, "mark_reject", 1, "U1")
+    text = wait_note(bot, shown, 1, "*Reject* — <@U1>")
+    assert text == ":x: *Reject* — <@U1>\n:mag: QC: flat"
