@@ -80,3 +80,18 @@ def test_device_kind_names_the_gpu():
     if not torch.cuda.is_available():
         pytest.skip("no GPU")
     assert device_kind("cuda:0") == torch.cuda.get_device_name(0)
+
+
+@pytest.mark.gpu
+def test_on_cuda_device_seconds_are_synchronised_and_name_the_gpu(tmp_path):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no GPU")
+    store = Store(tmp_path / "db.sqlite")
+    job = draft(store, n=2)
+    gpu = ModelRunner("tiny", device="cuda:0")
+    run_metered(run_generation_job, job, gpu, store, tmp_path / "assets", None, lambda: False)
+    rows = job_assets(store, job.id)
+    assert all(r["device_s"] > 0 for r in rows)
+    assert {r["device_kind"] for r in rows} == {torch.cuda.get_device_name(0)}
