@@ -77,8 +77,11 @@ def _post_chart(runtime: Runtime, channel: str, user: str | None, stats: Stats, 
         error = exc.response.get("error")
         log.warning("stats chart upload refused: %s", error)
         if user:
-            runtime.client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                text=f":warning: The stats chart could not be posted ({error}).",
-            )
+            try:
+                runtime.client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    text=f":warning: The stats chart could not be posted here ({error}).",
+                )
+            except SlackApiError:
+                log.warning("could not tell %s that the stats chart was refused", user)

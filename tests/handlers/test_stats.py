@@ -39,6 +39,10 @@ def test_stats_answers_with_the_figures_and_posts_a_chart(bot):
         found = [f for f in bot.slack.files.values() if f["name"] == "dailies-stats.png"]
         return found[0] if found and found[0].get("bytes") and found[0]["channels"] else None
 
+    by_user = answer_text(bot.sender.command("/dailies", "stats <#C1|design> 30d by user"))
+    assert "*By user*" in by_user and "• *<@U1>*: yield 25% (1/4)" in by_user
+    assert "last 30 days" in by_user
+
     posted = bot.slack.wait_for(chart)
     assert "C1" in posted["channels"]
     image = Image.open(io.BytesIO(posted["bytes"]))

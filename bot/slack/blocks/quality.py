@@ -113,6 +113,13 @@ def chosen_reason(view: dict[str, Any]) -> str | None:
 MAX_GROUP_LINES = 15
 
 
+def _group_name(by: str, name: str) -> str:
+    """A user group is a mention (Slack shows the name); other groups are plain text."""
+    if by == "user" and name.startswith(("U", "W")) and name.isalnum():
+        return f"<@{name}>"
+    return escape(name)
+
+
 def stats_answer(stats: Any, scope: str, currency: str = "$", chart_note: str = "") -> Message:
     """The ephemeral answer to ``/dailies stats``: the window's figures, the split, the flags."""
     total = stats.total
@@ -135,7 +142,7 @@ def stats_answer(stats: Any, scope: str, currency: str = "$", chart_note: str = 
     sections = [headline]
     if stats.groups:
         lines = [
-            f"• *{escape(name)}*: yield {report.percent(t.useful_yield)} "
+            f"• *{_group_name(stats.query.by, name)}*: yield {report.percent(t.useful_yield)} "
             f"({t.usable}/{t.generated}) · {t.rejected} rejected · "
             f"{report.number(t.device_s_per_usable, 2)} device-s per usable"
             + (f" · {report.money(t.cost_per_usable, currency)}" if stats.priced else "")
