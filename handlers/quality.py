@@ -15,25 +15,34 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.jobs import rows as jobs
 from bot.quality import marks
 from bot.runtime import Runtime
 from bot.slack import blocks
-from bot.slack.posted import VARIANTS, job_messages, record_posted
+from bot.slack.posted import VARIANTS, job_messages, posted_message, record_posted
 from bot.store.assets import get_asset
 from handlers.ephemeral import tell
 from handlers.variant_actions import VariantHandler, on_variant_action
 from handlers.votes import board_for
 
+# Job kinds whose results are not shown in a variants message (the board must never re-render
+# their messages as one).
+NOT_VARIANTS = frozenset({"final"})
+
 
 def _shown(runtime: Runtime, body: dict[str, Any], asset: dict[str, Any]) -> bool:
-    """Re-render the variants message showing this asset; False when there is none to edit."""
+    """Re-render the variants message showing this asset; False when there is none to edit
+    (a FINAL's message is not a variants message: the person is told privately instead)."""
     store = runtime.store
     container = body.get("container") or {}
     messages = job_messages(store, asset["job_id"], VARIANTS)
-    if not messages and container.get("message_ts") and container.get("type") == "message":
-        # A variants message posted before marks existed: learn where it is from the click.
-        record_posted(store, asset["job_id"], container["channel_id"], container["message_ts"])
-        messages = job_messages(store, asset["job_id"], VARIANTS)
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not messages and channel and ts and posted_message(store, channel, ts) is None:
+        job = jobs.get_job(store, asset["job_id"])
+        if job.kind not in NOT_VARIANTS:
+            # A variants message posted before marks existed: learn where it is from the click.
+            record_posted(store, asset["job_id"], channel, ts)
+            messages = job_messages(store, asset["job_id"], VARIANTS)
     if not messages:
         return False
     board_for(runtime).changed(asset["job_id"])
@@ -61,7 +70,8 @@ def mark_clicked(mark: str) -> VariantHandler:
                 )
         if not shown:
             said = {marks.USABLE: "usable", marks.REJECT: "reject", None: "unmarked"}[now]
-            tell(respond, f"Variant #{asset['variant']} is now marked *{said}* by you.")
+            which = "This final" if asset.get("tier") == "final" else f"Variant #{asset['variant']}"
+            tell(respond, f"{which} is now marked *{said}* by you.")
 
     return clicked
 

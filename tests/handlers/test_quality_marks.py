@@ -97,3 +97,26 @@ def test_automatic_flags_show_on_the_first_post_and_stay_with_marks(strict_bot):
     click(bot, shown, "mark_reject", 1, "U1")
     text = wait_note(bot, shown, 1, "*Reject* — <@U1>")
     assert text == ":x: *Reject* — <@U1>\n:mag: QC: flat"
+
+
+def test_a_mark_on_a_final_is_kept_and_told_privately_and_the_final_stays_a_final(bot):
+    root, shown = start_draft(bot, "a lemon tree --n 1 --seed 40")
+    click(bot, shown, "promote", 1, "U3")
+
+    def final():
+        found = [
+            m for m in bot.bot_replies("C1", root["ts"]) if "final_image" in str(m.get("blocks"))
+        ]
+        return found[0] if found else None
+
+    posted = bot.slack.wait_for(final, timeout=60)
+    click(bot, posted, "mark_usable", 1, "U2")
+    told = bot.slack.wait_for(lambda: bot.slack.ephemerals or bot.slack.responses or None)
+    assert "is now marked *usable* by you" in str(told)
+    final_asset = next(a for a in bot.runtime.store.db["assets"].rows if a["tier"] == "final")
+    assert [(m["asset_id"], m["mark"]) for m in bot.runtime.store.db["qc_marks"].rows] == [
+        (final_asset["id"], "usable")
+    ]
+    assert "final_image" in str(bot.slack.message("C1", posted["ts"])["blocks"])
+    kinds = [m["kind"] for m in bot.runtime.store.db["posted_messages"].rows]
+    assert kinds.count("final") == 1 and kinds.count("variants") == 1
