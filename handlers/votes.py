@@ -8,6 +8,7 @@ more after the last vote, so it ends up exact however fast the votes come.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -77,7 +78,8 @@ class TallyBoard:
         )
 
 
-_BOARDS: dict[int, TallyBoard] = {}
+# Weak: a board lives as long as the app whose listeners hold it, not as long as this module.
+_BOARDS: weakref.WeakValueDictionary[int, TallyBoard] = weakref.WeakValueDictionary()
 
 
 def board_for(runtime: Runtime) -> TallyBoard:
@@ -85,7 +87,8 @@ def board_for(runtime: Runtime) -> TallyBoard:
     it, so their edits of one message stay in order and within Slack's rate."""
     board = _BOARDS.get(id(runtime))
     if board is None or board.runtime is not runtime:
-        board = _BOARDS[id(runtime)] = TallyBoard(runtime)
+        board = TallyBoard(runtime)
+        _BOARDS[id(runtime)] = board
     return board
 
 
