@@ -67,6 +67,16 @@ class Settings:
     # channels_last memory format for UNets and VAE ("on" / "off").
     channels_last: str = "off"
     export_max_bytes: int = 500 * 1024 * 1024
+    # Automatic QC flags (bot/quality/flags.py): perceptual-hash bits (of 64) at or below which a
+    # variant is a near-duplicate of a sibling; Laplacian variance below which an image is flat;
+    # share of pixels clipped (luminance >= 250 or <= 5) past which highlights/shadows are flagged.
+    qc_duplicate_bits: int = 8
+    qc_flat_variance: float = 30.0
+    qc_clip_share: float = 0.3
+    # Price of one device-hour, to show stats in money; 0 leaves stats in device seconds.
+    cost_per_gpu_hour: float = 0.0
+    cost_per_cpu_hour: float = 0.0
+    cost_currency: str = "$"
 
     @property
     def db_path(self) -> Path:
@@ -109,6 +119,12 @@ ENV: dict[str, str] = {
     "DAILIES_COMPILE": "compile",
     "DAILIES_CHANNELS_LAST": "channels_last",
     "DAILIES_EXPORT_MAX_BYTES": "export_max_bytes",
+    "DAILIES_QC_DUPLICATE_BITS": "qc_duplicate_bits",
+    "DAILIES_QC_FLAT_VARIANCE": "qc_flat_variance",
+    "DAILIES_QC_CLIP_SHARE": "qc_clip_share",
+    "DAILIES_COST_PER_GPU_HOUR": "cost_per_gpu_hour",
+    "DAILIES_COST_PER_CPU_HOUR": "cost_per_cpu_hour",
+    "DAILIES_COST_CURRENCY": "cost_currency",
 }
 
 # Settings that are a switch: the accepted words for on and off.

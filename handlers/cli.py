@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--channel", help="channel id, when the ts alone is ambiguous")
     pack.add_argument("--tag", help="every asset with this tag instead of a thread")
     pack.add_argument("--out", type=Path, required=True, help="the zip file to write")
+    stats = commands.add_parser("stats", help="useful yield and cost per usable asset")
+    stats.add_argument("--channel", help="a channel id, or all (default: every channel)")
+    stats.add_argument("--since", default="7d", help="7d, 30d… or a date YYYY-MM-DD")
+    stats.add_argument("--by", help="split by user, recipe, anchor, model or tier")
+    stats.add_argument("--png", type=Path, help="write the chart here")
+    stats.add_argument("--csv", type=Path, help="write the figures here as CSV")
     return parser
 
 
@@ -168,6 +174,9 @@ def run_draft(
                 print(f"\rrendering: step {done} of {total}", end="", file=stderr, flush=True)
 
     def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        from bot.quality.flags import check_job_results
+
+        check_job_results(runtime.store, runtime.settings, job, assets)
         outcome["assets"] = assets
         finished.set()
 
@@ -274,6 +283,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_bytes=settings.export_max_bytes,
             )
             print(f"{args.out} ({len(pkg.assets)} files)")
+        if args.command == "stats":
+            from bot.quality.cli_stats import run_stats
+
+            check_home(settings.home)
+            print(
+                run_stats(
+                    settings,
+                    channel=args.channel,
+                    since=args.since,
+                    by=args.by,
+                    png=args.png,
+                    csv=args.csv,
+                )
+            )
             return 0
     except (CliError, ConfigError, OptionsError, ValueError) as exc:
         print(f"dailies: {exc}", file=sys.stderr)

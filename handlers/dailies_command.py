@@ -17,6 +17,7 @@ from handlers.promote import approvers_command, finals_command
 from handlers.queue import queue_command
 from handlers.recipes import recipe_command
 from handlers.show import show_command
+from handlers.stats import stats_command
 from handlers.tags import tag_command
 
 # name → function(runtime, body, arguments) returning the ephemeral answer.
@@ -32,6 +33,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "show": show_command,
     "export": export_command,
     "queue": queue_command,
+    "stats": stats_command,
 }
 
 

@@ -19,6 +19,8 @@ from bot.brand.result_lines import anchor_result_line, palette_result_lines
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobHooks
 from bot.jobs.rows import Job
+from bot.quality.flags import check_job_results
+from bot.quality.notes import variant_notes
 from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.client import Upload, post_referencing_files, upload_files, wait_until_shared
@@ -219,6 +221,7 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
         file_ids,
         extra=extra,
         rerollable=job.kind not in NOT_REROLLABLE,
+        notes=variant_notes(runtime.store, assets),
         features=channel_features(runtime, job.channel_id),
     )
     posted = post_referencing_files(
@@ -253,6 +256,7 @@ def image_job_hooks(
             update_status(runtime, job, progress=(done, total))
 
     def on_done(job: Job, assets: list[dict[str, Any]]) -> None:
+        check_job_results(runtime.store, runtime.settings, job, assets)
         try:
             post(runtime, job, assets)
         except SlackApiError as exc:
@@ -276,6 +280,7 @@ def image_job_hooks(
         note = f"Cancelled after {len(made)} of {planned} {noun}{'s' if planned != 1 else ''}"
         update_status(runtime, job, note=f"{note} · the finished ones are in the thread")
         post_in_thread(runtime, job, blocks.notice(f":no_entry_sign: {note}; here they are."))
+        check_job_results(runtime.store, runtime.settings, job, made)
         try:
             post(runtime, job, made)
         except SlackApiError as exc:

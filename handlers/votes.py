@@ -8,12 +8,14 @@ more after the last vote, so it ends up exact however fast the votes come.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.jobs import rows as jobs
+from bot.quality.notes import variant_notes
 from bot.review import votes
 from bot.runtime import Runtime
 from bot.slack import blocks
@@ -68,7 +70,7 @@ class TallyBoard:
             file_ids,
             extra=extra_blocks(message),
             rerollable=job.kind not in NOT_REROLLABLE,
-            notes=votes.vote_notes(store, assets),
+            notes=variant_notes(store, assets),
             features=channel_features(self.runtime, job.channel_id),
         )
         self.runtime.client.chat_update(
@@ -76,8 +78,22 @@ class TallyBoard:
         )
 
 
+# Weak: a board lives as long as the app whose listeners hold it, not as long as this module.
+_BOARDS: weakref.WeakValueDictionary[int, TallyBoard] = weakref.WeakValueDictionary()
+
+
+def board_for(runtime: Runtime) -> TallyBoard:
+    """The one board of a running bot: votes and QC marks re-render the same messages through
+    it, so their edits of one message stay in order and within Slack's rate."""
+    board = _BOARDS.get(id(runtime))
+    if board is None or board.runtime is not runtime:
+        board = TallyBoard(runtime)
+        _BOARDS[id(runtime)] = board
+    return board
+
+
 def register(app: App, runtime: Runtime) -> None:
-    board = TallyBoard(runtime)
+    board = board_for(runtime)
     store = runtime.store
 
     def vote_clicked(

@@ -20,6 +20,7 @@ from bot.jobs import rows as jobs
 from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
 from bot.jobs.rows import Job
+from bot.quality.compute import run_metered
 from bot.store.database import Store
 from models.request import GenerationCancelled
 
@@ -76,7 +77,9 @@ class Engine(ABC):
         try:
             if executor is None:
                 raise ValueError(f"no executor for job kind {job.kind!r}")
-            assets = executor(job, runner, self.store, self.assets_dir, progress, cancelled)
+            assets = run_metered(
+                executor, job, runner, self.store, self.assets_dir, progress, cancelled
+            )
         except EngineStopping:
             log.info("job %s interrupted by shutdown; it will resume at the next start", job.id)
             return

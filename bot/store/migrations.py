@@ -231,5 +231,42 @@ def m009_claim_index(db: Database) -> None:
     db["assets"].add_column("decoder", str)
 
 
+def m008_quality(db: Database) -> None:
+    """Useful yield and its cost: the device seconds each asset took and on what device, the
+    people's QC marks (one per person per asset) and the automatic QC flags raised when its job's
+    results were first shown (every flag kept, so its precision against the marks can be
+    measured)."""
+    db["assets"].add_column("device_s", float)
+    db["assets"].add_column("device_kind", str)
+    db["assets"].add_column("qc_checked_at", float)
+    db["qc_marks"].create(
+        {
+            "asset_id": int,
+            "user_id": str,
+            "mark": str,  # usable or reject
+            "reason": str,  # a reject's reason (bot.quality.marks.REASONS), or NULL
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk=("asset_id", "user_id"),
+        foreign_keys=[("asset_id", "assets", "id")],
+        not_null={"mark", "created_at"},
+    )
+    db["qc_flags"].create(
+        {
+            "asset_id": int,
+            "flag": str,  # near_duplicate, flat, clipped_highlights, clipped_shadows, off_palette
+            "value": float,  # what was measured
+            "threshold": float,  # the setting it was compared with
+            "detail": str,  # e.g. the sibling variant it duplicates
+            "created_at": float,
+        },
+        pk=("asset_id", "flag"),
+        foreign_keys=[("asset_id", "assets", "id")],
+    )
+    # "promoted" in stats: is there a final made from this asset?
+    db["assets"].create_index(["parent_id"], if_not_exists=True)
+
+
 # Later rooms keep their migrations in modules of their own, registered on the same object.
 import bot.store.migrations_library  # noqa: E402, F401

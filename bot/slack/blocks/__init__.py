@@ -228,3 +228,29 @@ __all__ = [
     "vary_line",
     "vote_note",
 ]
+
+# Quality (issue 12): device seconds, QC marks and flags, stats.
+from bot.slack.blocks.controls import MARK_REJECT, MARK_USABLE
+from bot.slack.blocks.quality import (
+    REASON_INPUT,
+    REJECT_VIEW,
+    chosen_reason,
+    compute_note,
+    flag_note,
+    mark_note,
+    reject_reason_modal,
+    stats_answer,
+)
+
+__all__ += [
+    "MARK_REJECT",
+    "MARK_USABLE",
+    "REASON_INPUT",
+    "REJECT_VIEW",
+    "chosen_reason",
+    "compute_note",
+    "flag_note",
+    "mark_note",
+    "reject_reason_modal",
+    "stats_answer",
+]

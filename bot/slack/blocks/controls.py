@@ -36,6 +36,8 @@ UPSCALE_2 = "upscale_2"
 UPSCALE_4 = "upscale_4"
 TAG = "tag"
 EXPORT = "export"
+MARK_USABLE = "mark_usable"
+MARK_REJECT = "mark_reject"
 
 
 def is_image(asset: dict[str, Any]) -> bool:
@@ -82,6 +84,8 @@ VARIANT_CONTROLS: dict[str, VariantControl] = {
         VariantControl(PROMOTE, "Promote", style="primary", order=20, shows_for=is_draft_image),
         VariantControl(ANIMATE, "Animate", order=60),
         VariantControl(EXPORT, "Export", order=70, shows_for=is_final),
+        VariantControl(MARK_USABLE, "Usable", order=30),
+        VariantControl(MARK_REJECT, "Reject", order=31),
         _menu(LOCK_STYLE, "Lock style", 50),
         _menu(UNLOCK_STYLE, "Unlock style", 51, shows_for=is_anchored),
         _menu(SAVE_RECIPE, "Save as recipe", 60),

@@ -30,6 +30,7 @@ from bot.slack.blocks.edits import (
 )
 from bot.slack.blocks.kinds import job_label, kind_label
 from bot.slack.blocks.library import asset_suffix
+from bot.slack.blocks.quality import compute_note
 
 # action_id of the buttons on job messages; handlers register listeners for exactly these.
 CANCEL_JOB = "cancel_job"
@@ -205,6 +206,7 @@ def variants(
                 MarkdownTextObject(
                     text=f"{first['width']}×{first['height']} · {first['steps']} steps · "
                     f"{first['scheduler']} · CFG {first['guidance']:g} · `{first['model_id']}`"
+                    + compute_note(assets)
                 )
             ],
         )

@@ -73,6 +73,17 @@ COMMANDS: list[tuple[str, str]] = [
         "/dailies queue | queue cancel mine",
         "every running and queued job with its position and ETA / cancel all your queued jobs",
     ),
+    (
+        "Usable / Reject (buttons on every image)",
+        "mark an image usable or rejected (then pick a reason if you like); one mark per"
+        " person, click again to take it back",
+    ),
+    (
+        "/dailies stats [#channel | all] [7d | 30d | since YYYY-MM-DD] [by user|recipe|anchor|"
+        "model|tier]",
+        "useful yield, waste-to-asset ratio, device seconds (and cost) per usable asset,"
+        " QC-flag precision, with a chart",
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from bot.slack.blocks.common import MAX_SECTION, Message, escape, render, trunca
 from bot.slack.blocks.controls import variant_controls_row
 from bot.slack.blocks.drafts import job_status, notice
 from bot.slack.blocks.library import asset_suffix
+from bot.slack.blocks.quality import compute_note
 
 MAX_VOTERS_SHOWN = 20
 
@@ -56,6 +57,7 @@ def final_result(
     details = (
         f"{asset['width']}×{asset['height']} · {asset['steps']} steps · "
         f"strength {asset['strength'] or 0:g} · CFG {asset['guidance']:g} · {asset['scheduler']}"
+        + compute_note([asset])
     )
     blocks: list[Block] = [
         SectionBlock(
