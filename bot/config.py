@@ -56,6 +56,14 @@ class Settings:
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
+    # Where jobs run: "embedded" (worker threads in this process) or "ray" (actors on a cluster).
+    engine: str = "embedded"
+    # Ray cluster to join: "auto", "ray://host:10001", or empty to start a local Ray.
+    ray_address: str = ""
+    # Ray generation workers (actors); 0 means one per GPU in the cluster, else one.
+    ray_workers: int = 0
+    # GPUs each Ray worker reserves (a fraction lets a small family share a GPU).
+    ray_gpus_per_worker: float = 1.0
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +100,10 @@ ENV: dict[str, str] = {
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
+    "DAILIES_ENGINE": "engine",
+    "DAILIES_RAY_ADDRESS": "ray_address",
+    "DAILIES_RAY_WORKERS": "ray_workers",
+    "DAILIES_RAY_GPUS_PER_WORKER": "ray_gpus_per_worker",
 }
 
 
@@ -137,6 +149,12 @@ def load_settings(
     if not 0.0 < settings.iterate_strength <= 1.0:
         raise ConfigError(
             f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
+        )
+    if settings.engine not in ("embedded", "ray"):
+        raise ConfigError(f"DAILIES_ENGINE must be embedded or ray, got {settings.engine!r}")
+    if not 0.0 < settings.ray_gpus_per_worker <= 8:
+        raise ConfigError(
+            f"DAILIES_RAY_GPUS_PER_WORKER must be in (0, 8], got {settings.ray_gpus_per_worker}"
         )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")

@@ -60,7 +60,11 @@ def build_runtime(
     with_slack: bool = True,
     runner_factory: Callable[[str], Runner] | None = None,
     devices: list[str] | None = None,
+    remote_runner_factory: Callable[[str, str], Runner] | None = None,
 ) -> Runtime:
+    """``runner_factory`` builds a runner per local device (embedded engine);
+    ``remote_runner_factory(family, device)`` is sent to each Ray worker to build its runner
+    there (default: the family's ModelRunner)."""
     family = get_family(settings.models)
     store = Store(settings.db_path)
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
@@ -75,9 +79,24 @@ def build_runtime(
         def runner_factory(device: str) -> Runner:
             return ModelRunner(family, device=device)
 
-    engine = EmbeddedEngine(
-        store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
-    )
+    engine: Engine
+    if settings.engine == "ray":
+        from bot.jobs.ray_engine import RayEngine
+
+        engine = RayEngine(
+            store,
+            settings.assets_dir,
+            events,
+            family.name,
+            address=settings.ray_address,
+            workers=settings.ray_workers,
+            gpus_per_worker=settings.ray_gpus_per_worker,
+            runner_factory=remote_runner_factory,
+        )
+    else:
+        engine = EmbeddedEngine(
+            store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
+        )
     client = make_client(settings) if with_slack else None
     return Runtime(
         settings,

@@ -39,6 +39,14 @@ class EngineStopping(Exception):
     """Raised inside a running generation when the engine shuts down; the job stays resumable."""
 
 
+class WorkerLost(Exception):
+    """The worker process running a job died (killed, out of memory, its node gone)."""
+
+
+# A job whose worker died this many times is failed instead of tried again: it may be the cause.
+MAX_WORKER_LOSSES = 2
+
+
 class Engine(ABC):
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
@@ -86,6 +94,17 @@ class Engine(ABC):
             return
         except GenerationCancelled:
             self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
+            return
+        except WorkerLost as exc:
+            losses = jobs.count_worker_loss(self.store, job.id)
+            if losses < MAX_WORKER_LOSSES:
+                # Tried once more on another worker, same seeds; variants already saved stay.
+                log.warning("job %s lost its worker (%s); running it again", job.id, exc)
+                jobs.requeue(self.store, job.id)
+                self.wake()
+                return
+            message = f"the worker running this job died {losses} times ({exc})"
+            self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
             return
         except Exception as exc:
             log.exception("job %s failed", job.id)
@@ -147,6 +166,11 @@ class EmbeddedEngine(Engine):
             self._pending_wake = True
             self._wakeup.notify_all()
 
+    def can_claim(self, runner: Runner) -> bool:
+        """Whether this worker may take a job now; remote workers say no while unreachable, so
+        queued jobs wait instead of failing."""
+        return True
+
     def _work(self, device: str) -> None:
         runner = self.runner_factory(device)
         warm = getattr(runner, "warm", None)
@@ -160,6 +184,9 @@ class EmbeddedEngine(Engine):
             if self._ready_count == len(self.devices):
                 self.ready.set()
         while not self._stopping.is_set():
+            if not self.can_claim(runner):
+                self._stopping.wait(1.0)
+                continue
             job = jobs.claim_next(self.store)
             if job is None:
                 with self._wakeup:

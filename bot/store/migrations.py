@@ -220,3 +220,10 @@ def m006_jobs_reported(db: Database) -> None:
     this column existed count as shown."""
     db["jobs"].add_column("reported_at", float)
     db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m013_ray_workers(db: Database) -> None:
+    """How many times a worker process died under a job (Ray engine): retried once, then failed,
+    so one job that kills its worker cannot take the pool down again and again."""
+    db["jobs"].add_column("worker_losses", int, not_null_default=0)

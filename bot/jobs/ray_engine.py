@@ -1,0 +1,113 @@
+"""The Ray engine: generation workers are Ray actors on GPU nodes, the bot the single writer.
+
+Each of the bot's worker threads drives one actor through a ``RemoteRunner``, so the job bodies
+(``bot/jobs/executors.py``) run unchanged in the bot process: they read SQLite, call the runner,
+save assets and tell Slack, while only the model calls travel to the actor and images come back
+through Ray's object store. Why actors rather than Ray Serve: a worker must keep its pipelines
+loaded, report every step and take a Cancel mid-call, and the bot already queues fairly in
+SQLite — Serve's HTTP routing and its own queue would add a second queue that does not know the
+fair order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from bot.jobs.engine import EmbeddedEngine
+from bot.jobs.events import JobEvents
+from bot.jobs.remote_runner import RemoteRunner, WorkerPool
+from bot.store.database import Store
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "dailies"
+
+
+def connect(address: str) -> bool:
+    """Join the Ray cluster at ``address`` (``auto``, ``ray://host:10001``) or start a local
+    one when empty. Returns whether this process started Ray (and so must shut it down)."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if address:
+        ray.init(address=address, namespace=NAMESPACE, logging_level=logging.ERROR)
+        return True
+    root = str(Path(__file__).resolve().parents[2])
+    ray.init(
+        namespace=NAMESPACE,
+        include_dashboard=False,
+        logging_level=logging.ERROR,
+        # Local workers import this checkout, whatever the directory the bot was started from.
+        runtime_env={"env_vars": {"PYTHONPATH": root}},
+    )
+    return True
+
+
+def pool_size(requested: int) -> int:
+    """``requested`` workers, or one per GPU in the cluster (one CPU worker without GPUs)."""
+    import ray
+
+    if requested:
+        return requested
+    return max(1, int(ray.cluster_resources().get("GPU", 0)))
+
+
+class RayEngine(EmbeddedEngine):
+    """Worker threads in the bot, each driving one Ray actor that holds the models."""
+
+    def __init__(
+        self,
+        store: Store,
+        assets_dir: Path,
+        events: JobEvents,
+        family_name: str,
+        *,
+        address: str = "",
+        workers: int = 0,
+        gpus_per_worker: float = 1.0,
+        runner_factory: Any = None,
+    ) -> None:
+        self.address = address
+        self.requested_workers = workers
+        self.pool = WorkerPool(family_name, gpus_per_worker, runner_factory)
+        self._owns_ray = False
+        self._unreachable_logged = threading.Event()
+        super().__init__(store, assets_dir, events, self._runner, [])
+
+    def _runner(self, slot: str) -> RemoteRunner:
+        return RemoteRunner(self.pool, int(slot))
+
+    def start(self) -> None:
+        self._owns_ray = connect(self.address)
+        size = pool_size(self.requested_workers)
+        self.devices = [str(slot) for slot in range(size)]
+        self.pool.resize(size)
+        log.info("Ray engine: %d worker(s) for family %s", size, self.pool.family_name)
+        super().start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        super().stop(timeout)
+        self.pool.shutdown()
+        if self._owns_ray:
+            import ray
+
+            ray.shutdown()
+            self._owns_ray = False
+
+    def can_claim(self, runner: Any) -> bool:
+        """Claim only while this worker's actor answers: when the cluster is gone, queued jobs
+        wait in SQLite and run once it is back."""
+        if self.pool.healthy(runner.slot):
+            self._unreachable_logged.clear()
+            return True
+        if not self._unreachable_logged.is_set():
+            log.warning("Ray worker %s unreachable; queued jobs wait for it", runner.slot)
+            self._unreachable_logged.set()
+        return False
+
+    def workers(self) -> list[dict[str, Any]]:
+        return self.pool.infos()
