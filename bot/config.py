@@ -62,6 +62,10 @@ class Settings:
     ray_address: str = ""
     # Ray generation workers (actors); 0 means one per GPU in the cluster, else one.
     ray_workers: int = 0
+    # Most Ray workers the pool grows to while jobs wait (0: no growth beyond DAILIES_RAY_WORKERS).
+    ray_max_workers: int = 0
+    # Seconds a worker above the minimum may sit idle before it gives back its actor (and GPU).
+    ray_idle_s: float = 300.0
     # GPUs each Ray worker reserves (a fraction lets a small family share a GPU).
     ray_gpus_per_worker: float = 1.0
 
@@ -103,6 +107,8 @@ ENV: dict[str, str] = {
     "DAILIES_ENGINE": "engine",
     "DAILIES_RAY_ADDRESS": "ray_address",
     "DAILIES_RAY_WORKERS": "ray_workers",
+    "DAILIES_RAY_MAX_WORKERS": "ray_max_workers",
+    "DAILIES_RAY_IDLE_S": "ray_idle_s",
     "DAILIES_RAY_GPUS_PER_WORKER": "ray_gpus_per_worker",
 }
 

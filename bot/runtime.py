@@ -90,6 +90,8 @@ def build_runtime(
             family.name,
             address=settings.ray_address,
             workers=settings.ray_workers,
+            max_workers=settings.ray_max_workers,
+            idle_s=settings.ray_idle_s,
             gpus_per_worker=settings.ray_gpus_per_worker,
             runner_factory=remote_runner_factory,
         )

@@ -148,11 +148,14 @@ class EmbeddedEngine(Engine):
         if resumed:
             log.info("resuming %d interrupted job(s)", resumed)
         for device in self.devices:
-            thread = threading.Thread(
-                target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._start_worker(device)
+
+    def _start_worker(self, device: str) -> None:
+        thread = threading.Thread(
+            target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
+        )
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
@@ -170,6 +173,10 @@ class EmbeddedEngine(Engine):
         """Whether this worker may take a job now; remote workers say no while unreachable, so
         queued jobs wait instead of failing."""
         return True
+
+    def retire(self, runner: Runner) -> bool:
+        """Whether this worker should stop now (an idle worker above the pool's minimum)."""
+        return False
 
     def _work(self, device: str) -> None:
         runner = self.runner_factory(device)
@@ -189,6 +196,8 @@ class EmbeddedEngine(Engine):
                 continue
             job = jobs.claim_next(self.store)
             if job is None:
+                if self.retire(runner):
+                    return
                 with self._wakeup:
                     if not self._pending_wake:
                         self._wakeup.wait(timeout=1.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,18 @@ class RayEngine(EmbeddedEngine):
         *,
         address: str = "",
         workers: int = 0,
+        max_workers: int = 0,
+        idle_s: float = 300.0,
         gpus_per_worker: float = 1.0,
         runner_factory: Any = None,
     ) -> None:
         self.address = address
         self.requested_workers = workers
+        self.max_workers = max_workers
+        self.idle_s = idle_s
+        self._scale = threading.Lock()
+        self._live: set[int] = set()
+        self._idle_since: dict[int, float] = {}
         self.pool = WorkerPool(family_name, gpus_per_worker, runner_factory)
         self._owns_ray = False
         self._unreachable_logged = threading.Event()
@@ -84,10 +92,51 @@ class RayEngine(EmbeddedEngine):
     def start(self) -> None:
         self._owns_ray = connect(self.address)
         size = pool_size(self.requested_workers)
+        self.min_workers = size
+        self.max_workers = max(self.max_workers, size)
         self.devices = [str(slot) for slot in range(size)]
-        self.pool.resize(size)
-        log.info("Ray engine: %d worker(s) for family %s", size, self.pool.family_name)
+        self._live = set(range(size))
+        self.pool.resize(self.max_workers)
+        log.info(
+            "Ray engine: %d worker(s), up to %d, for family %s",
+            size, self.max_workers, self.pool.family_name,
+        )  # fmt: skip
         super().start()
+
+    def wake(self) -> None:
+        super().wake()
+        self._grow()
+
+    def _grow(self) -> None:
+        """Queued work and every worker busy: add a worker, up to the maximum. Its actor waits
+        for resources until Ray's autoscaler brings a node, so the pool follows the queue."""
+        if self._stopping.is_set() or len(self._live) >= self.max_workers:
+            return
+        with self._scale:
+            queued = self.store.db["jobs"].count_where("status = 'queued'")
+            busy = self.store.db["jobs"].count_where("status = 'running'")
+            if not queued or busy + queued <= len(self._live):
+                return
+            slot = next(i for i in range(self.max_workers) if i not in self._live)
+            self._live.add(slot)
+        log.info("Ray engine: %d job(s) waiting; adding worker %d", queued, slot)
+        self._start_worker(str(slot))
+
+    def retire(self, runner: Any) -> bool:
+        """A worker above the minimum that found nothing to do for ``idle_s`` gives back its
+        actor (and so its GPU), and the autoscaler can release the node."""
+        if runner.slot < self.min_workers:
+            return False
+        now = time.monotonic()
+        since = self._idle_since.setdefault(runner.slot, now)
+        if now - since < self.idle_s:
+            return False
+        with self._scale:
+            self._live.discard(runner.slot)
+            self._idle_since.pop(runner.slot, None)
+        self.pool.release(runner.slot)
+        log.info("Ray engine: worker %d idle for %.0f s; released", runner.slot, self.idle_s)
+        return True
 
     def stop(self, timeout: float = 30.0) -> None:
         super().stop(timeout)
@@ -109,5 +158,9 @@ class RayEngine(EmbeddedEngine):
             self._unreachable_logged.set()
         return False
 
+    def run_job(self, job: Any, runner: Any, stopping: threading.Event) -> None:
+        self._idle_since.pop(runner.slot, None)  # busy again: its idle time starts over
+        super().run_job(job, runner, stopping)
+
     def workers(self) -> list[dict[str, Any]]:
-        return self.pool.infos()
+        return [w for w in self.pool.infos() if w["slot"] in self._live]

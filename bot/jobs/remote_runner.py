@@ -68,6 +68,15 @@ class WorkerPool:
             if self._actors[slot] is dead:
                 self._actors[slot] = None
 
+    def release(self, slot: int) -> None:
+        """Kill the slot's actor on purpose (the pool shrinks); the slot starts empty."""
+        import ray
+
+        with self._lock:
+            actor, self._actors[slot] = self._actors[slot], None
+        if actor is not None:
+            ray.kill(actor)
+
     def healthy(self, slot: int) -> bool:
         import ray
 
@@ -86,6 +95,8 @@ class WorkerPool:
 
         out = []
         for slot in range(len(self._actors)):
+            if self._actors[slot] is None:
+                continue
             try:
                 info = ray.get(self.actor(slot).info.remote(), timeout=HEALTH_TIMEOUT_S)
             except ray.exceptions.RayError as exc:

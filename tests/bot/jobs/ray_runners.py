@@ -79,3 +79,28 @@ class _AlwaysDies(_Slow):
 
 def always_dies(family: str, device: str) -> _AlwaysDies:
     return _AlwaysDies(tiny(family, device), delay=0.0)
+
+
+class _Gated(_Slow):
+    """Holds every job at its first step until ``gate`` exists: jobs stay running for as long as
+    a test needs, across processes."""
+
+    def __init__(self, inner: ModelRunner, gate: Path) -> None:
+        super().__init__(inner, delay=0.0)
+        self.gate = gate
+
+    def generate(self, request, progress=None, cancelled=None, **kwargs):
+        def held(image: int, step: int, steps: int) -> None:
+            while not self.gate.exists():
+                time.sleep(0.05)
+            if progress is not None:
+                progress(image, step, steps)
+
+        return self.inner.generate(request, progress=held, cancelled=cancelled, **kwargs)
+
+
+def gated_factory(gate: str):
+    def build(family: str, device: str) -> _Gated:
+        return _Gated(tiny(family, device), Path(gate))
+
+    return build

@@ -62,9 +62,7 @@ def test_a_draft_runs_on_a_ray_worker_with_the_same_bytes_as_in_process(
         local.stop()
 
 
-def test_a_worker_killed_mid_job_is_replaced_and_its_job_posted_once(
-    tmp_path, slack, ray_cluster
-):
+def test_a_worker_killed_mid_job_is_replaced_and_its_job_posted_once(tmp_path, slack, ray_cluster):
     marker = tmp_path / "died"
     bot = ray_bot(tmp_path, slack, ray_runners.dies_once_factory(str(marker)))
     try:
@@ -134,3 +132,74 @@ def test_a_restart_during_a_ray_job_posts_its_results_once(tmp_path, slack, ray_
         assert jobs.get_job(again.runtime.store, 1).status == jobs.DONE
     finally:
         again.stop()
+
+
+def test_dailies_workers_lists_the_pool_of_a_running_bot(tmp_path, slack, ray_cluster):
+    from bot.jobs.ray_status import pool_workers, workers_table
+    from handlers.cli import main
+
+    bot = ray_bot(tmp_path, slack, ray_runners.tiny)
+    try:
+        start_draft(bot, "a desk lamp --n 1")
+        table = workers_table(pool_workers())
+        [line] = [
+            line
+            for line in table.splitlines()
+            if f"pid {bot.runtime.engine.workers()[0]['pid']}" in line
+        ]
+        assert "cpu · tiny loaded · idle · 1 jobs done · 0 failures" in line
+    finally:
+        bot.stop()
+    assert "no dailies workers" in workers_table([])
+    assert main(["workers"]) == 2, "DAILIES_ENGINE is embedded by default: said, not a traceback"
+
+
+def test_queued_jobs_wait_while_the_workers_are_unreachable_and_run_when_back(
+    tmp_path, slack, ray_cluster
+):
+    bot = ray_bot(tmp_path, slack, ray_runners.tiny)
+    pool = bot.runtime.engine.pool
+    healthy = pool.healthy
+    asked = []
+
+    def cluster_gone(slot):
+        asked.append(slot)
+        return False
+
+    try:
+        bot.runtime.engine.ready.wait(60)
+        pool.healthy = cluster_gone
+        bot.slack.wait_for(lambda: asked or None, timeout=30)  # the worker has seen it gone
+        bot.sender.command("/draft", "a lighthouse --n 1")
+        root = root_shows(bot, "Queued")
+        bot.slack.wait_for(lambda: len(asked) >= 3 or None, timeout=30)
+        assert jobs.get_job(bot.runtime.store, 1).status == jobs.QUEUED, "waits, not failed"
+        pool.healthy = healthy
+        bot.wait_for_variants("C1", root["ts"], timeout=60)
+        assert jobs.get_job(bot.runtime.store, 1).status == jobs.DONE
+    finally:
+        bot.stop()
+
+
+def test_the_pool_grows_while_jobs_wait_and_shrinks_when_idle(tmp_path, slack, ray_cluster):
+    gate = tmp_path / "go"
+    bot = ray_bot(
+        tmp_path, slack, ray_runners.gated_factory(str(gate)), ray_max_workers=2, ray_idle_s=1.0
+    )
+    engine = bot.runtime.engine
+    try:
+        engine.ready.wait(60)
+        assert len(engine.workers()) == 1
+        bot.sender.command("/draft", "first --n 1", user_id="U1")
+        bot.sender.command("/draft", "second --n 1", user_id="U2")
+        both = bot.slack.wait_for(
+            lambda: bot.runtime.store.db["jobs"].count_where("status = 'running'") == 2 or None,
+            timeout=90,
+        )
+        assert both and len(engine.workers()) == 2, "a second worker took the waiting job"
+        gate.write_text("go")
+        for root in bot.root_messages():
+            bot.wait_for_variants("C1", root["ts"], timeout=90)
+        bot.slack.wait_for(lambda: len(engine.workers()) == 1 or None, timeout=30)
+    finally:
+        bot.stop()
