@@ -29,9 +29,11 @@ METHODS: dict[str, tuple[bool, bool]] = {
 class _Call:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.steps: list[tuple[int, int, int]] = []
-        self.images: list[tuple[int, Any]] = []
+        # (index, step, steps) of one request, or (member, index, step, steps) of a batch
+        self.steps: list[tuple[int, ...]] = []
+        self.images: list[tuple[Any, ...]] = []
         self.cancel = False
+        self.cancelled_members: set[int] = set()
 
 
 def default_runner(family_name: str, device: str) -> Any:
@@ -74,6 +76,8 @@ class GenerationWorker:
             "busy": self.busy_since is not None,
             "jobs_done": self.jobs_done,
             "failures": self.failures,
+            "max_batch": int(getattr(self.runner, "max_batch", 1)),
+            "batches": hasattr(self.runner, "generate_many"),
         }
 
     def run(self, call_id: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -109,7 +113,48 @@ class GenerationWorker:
         finally:
             self.busy_since = None
 
-    def poll(self, call_id: str) -> tuple[list[tuple[int, int, int]], list[tuple[int, Any]]]:
+    def run_many(self, call_id: str, requests: list[Any]) -> list[Any]:
+        """Cross-request batching on the worker: several people's compatible requests as one
+        UNet batch (``ModelRunner.generate_many``), each with its own progress, images and
+        cancel, reported per member."""
+        from models.batch import Member
+
+        call = _Call()
+        with self._lock:
+            self._calls[call_id] = call
+
+        def member(number: int, request: Any) -> Any:
+            def progress(index: int, step: int, steps: int) -> None:
+                with call.lock:
+                    call.steps.append((number, index, step, steps))
+
+            def on_image(index: int, image: Any) -> None:
+                with call.lock:
+                    call.images.append((number, index, image))
+
+            def cancelled() -> bool:
+                return call.cancel or number in call.cancelled_members
+
+            return Member.of(request, progress, cancelled, on_image)
+
+        self.busy_since = time.time()
+        try:
+            outcomes = self.runner.generate_many([member(i, r) for i, r in enumerate(requests)])
+            self.jobs_done += len(requests)
+            return outcomes
+        except Exception:
+            self.failures += 1
+            raise
+        finally:
+            self.busy_since = None
+
+    def cancel_member(self, call_id: str, number: int) -> None:
+        with self._lock:
+            call = self._calls.get(call_id)
+        if call is not None:
+            call.cancelled_members.add(number)
+
+    def poll(self, call_id: str) -> tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]:
         """Steps and finished images of a call since the last poll."""
         with self._lock:
             call = self._calls.get(call_id)

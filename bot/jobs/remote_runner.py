@@ -136,6 +136,58 @@ class RemoteRunner:
 
         return self._guarded(lambda actor: ray.get(actor.warm.remote()))
 
+    def _info(self) -> dict[str, Any]:
+        import ray
+
+        return self._guarded(lambda actor: ray.get(actor.info.remote()))
+
+    @property
+    def max_batch(self) -> int:
+        """Images per pipeline call on the worker (its runner's DAILIES_MAX_BATCH)."""
+        return int(self._info().get("max_batch", 1))
+
+    def generate_many(self, members: list[Any]) -> list[Any]:
+        """Several people's compatible requests as one batch on the worker; each member's
+        progress, saved images and Cancel are its own, as in the bot's process."""
+        import ray
+
+        call_id = uuid.uuid4().hex
+        requests = [m.request for m in members]
+        stopped: set[int] = set()
+
+        def drain(actor: Any) -> None:
+            steps, images = ray.get(actor.poll.remote(call_id))
+            for number, index, step, steps_per in steps:
+                if members[number].progress is not None:
+                    members[number].progress(index, step, steps_per)
+            for number, index, image in images:
+                if members[number].on_image is not None:
+                    members[number].on_image(index, image)
+
+        def run(actor: Any) -> Any:
+            ref = actor.run_many.remote(call_id, requests)
+            try:
+                while True:
+                    ready, _ = ray.wait([ref], timeout=POLL_S)
+                    drain(actor)
+                    if ready:
+                        return ray.get(ref)
+                    for number, member in enumerate(members):
+                        if number in stopped or member.cancelled is None:
+                            continue
+                        try:
+                            stop = member.cancelled()
+                        except BaseException:  # the engine is stopping: stop the whole batch
+                            actor.cancel.remote(call_id)
+                            raise
+                        if stop:
+                            stopped.add(number)
+                            actor.cancel_member.remote(call_id, number)
+            finally:
+                actor.forget.remote(call_id)
+
+        return self._guarded(run)
+
     def describe(self, request: Any) -> Any:
         return self._call("describe", request)
 
