@@ -151,6 +151,8 @@ class RemoteRunner:
         progress, saved images and Cancel are its own, as in the bot's process."""
         import ray
 
+        if not self._info().get("batches"):  # a backend that cannot batch: one call each
+            return [self._alone(member) for member in members]
         call_id = uuid.uuid4().hex
         requests = [m.request for m in members]
         stopped: set[int] = set()
@@ -197,6 +199,16 @@ class RemoteRunner:
     def generate(self, request: Any, progress: Any = None, cancelled: Any = None, *,
                  on_image: Any = None) -> Any:  # fmt: skip
         return self._call("generate", request, progress, cancelled, on_image)
+
+    def _alone(self, member: Any) -> Any:
+        from models.request import GenerationCancelled
+
+        try:
+            return self.generate(
+                member.request, member.progress, member.cancelled, on_image=member.on_image
+            )
+        except GenerationCancelled as stopped:
+            return stopped
 
     def inpaint(self, request: Any, progress: Any = None, cancelled: Any = None, *,
                 on_image: Any = None) -> Any:  # fmt: skip
