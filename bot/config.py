@@ -77,6 +77,18 @@ class Settings:
     cost_per_gpu_hour: float = 0.0
     cost_per_cpu_hour: float = 0.0
     cost_currency: str = "$"
+    # Where jobs run: "embedded" (worker threads in this process) or "ray" (actors on a cluster).
+    engine: str = "embedded"
+    # Ray cluster to join: "auto", "ray://host:10001", or empty to start a local Ray.
+    ray_address: str = ""
+    # Ray generation workers (actors); 0 means one per GPU in the cluster, else one.
+    ray_workers: int = 0
+    # Most Ray workers the pool grows to while jobs wait (0: no growth beyond DAILIES_RAY_WORKERS).
+    ray_max_workers: int = 0
+    # Seconds a worker above the minimum may sit idle before it gives back its actor (and GPU).
+    ray_idle_s: float = 300.0
+    # GPUs each Ray worker reserves (a fraction lets a small family share a GPU).
+    ray_gpus_per_worker: float = 1.0
 
     @property
     def db_path(self) -> Path:
@@ -125,6 +137,12 @@ ENV: dict[str, str] = {
     "DAILIES_COST_PER_GPU_HOUR": "cost_per_gpu_hour",
     "DAILIES_COST_PER_CPU_HOUR": "cost_per_cpu_hour",
     "DAILIES_COST_CURRENCY": "cost_currency",
+    "DAILIES_ENGINE": "engine",
+    "DAILIES_RAY_ADDRESS": "ray_address",
+    "DAILIES_RAY_WORKERS": "ray_workers",
+    "DAILIES_RAY_MAX_WORKERS": "ray_max_workers",
+    "DAILIES_RAY_IDLE_S": "ray_idle_s",
+    "DAILIES_RAY_GPUS_PER_WORKER": "ray_gpus_per_worker",
 }
 
 # Settings that are a switch: the accepted words for on and off.
@@ -194,6 +212,12 @@ def load_settings(
     if settings.max_batch < 0:
         raise ConfigError(
             f"DAILIES_MAX_BATCH must be 0 (default) or more, got {settings.max_batch}"
+        )
+    if settings.engine not in ("embedded", "ray"):
+        raise ConfigError(f"DAILIES_ENGINE must be embedded or ray, got {settings.engine!r}")
+    if not 0.0 < settings.ray_gpus_per_worker <= 8:
+        raise ConfigError(
+            f"DAILIES_RAY_GPUS_PER_WORKER must be in (0, 8], got {settings.ray_gpus_per_worker}"
         )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")

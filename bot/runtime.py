@@ -70,7 +70,11 @@ def build_runtime(
     with_slack: bool = True,
     runner_factory: Callable[[str], Runner] | None = None,
     devices: list[str] | None = None,
+    remote_runner_factory: Callable[[str, str], Runner] | None = None,
 ) -> Runtime:
+    """``runner_factory`` builds a runner per local device (embedded engine);
+    ``remote_runner_factory(family, device)`` is sent to each Ray worker to build its runner
+    there (default: the family's ModelRunner)."""
     family = get_family(settings.models)
     store = Store(settings.db_path)
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
@@ -85,14 +89,33 @@ def build_runtime(
         def runner_factory(device: str) -> Runner:
             return ModelRunner(family, device=device, **runner_options(settings))
 
-    engine = EmbeddedEngine(
-        store,
-        settings.assets_dir,
-        events,
-        runner_factory,
-        devices or worker_devices(settings),
-        cross_batch=switch_on(settings.cross_batch),
-    )
+    engine: Engine
+    if settings.engine == "ray":
+        from bot.jobs.ray_engine import RayEngine
+
+        engine = RayEngine(
+            store,
+            settings.assets_dir,
+            events,
+            family.name,
+            address=settings.ray_address,
+            workers=settings.ray_workers,
+            max_workers=settings.ray_max_workers,
+            idle_s=settings.ray_idle_s,
+            gpus_per_worker=settings.ray_gpus_per_worker,
+            runner_factory=remote_runner_factory,
+            runner_options=runner_options(settings),
+            cross_batch=switch_on(settings.cross_batch),
+        )
+    else:
+        engine = EmbeddedEngine(
+            store,
+            settings.assets_dir,
+            events,
+            runner_factory,
+            devices or worker_devices(settings),
+            cross_batch=switch_on(settings.cross_batch),
+        )
     client = make_client(settings) if with_slack else None
     return Runtime(
         settings,

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="dailies", description="Generative drafts, review and finals in Slack threads."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "workers", help="the Ray generation workers of a running bot (DAILIES_ENGINE=ray)"
+    )
     serve = commands.add_parser("serve", help="run the Slack bot")
     serve.add_argument(
         "--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode"
@@ -78,6 +81,23 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--png", type=Path, help="write the chart here")
     stats.add_argument("--csv", type=Path, help="write the figures here as CSV")
     return parser
+
+
+def run_workers(settings: Settings) -> str:
+    """The pool as the cluster sees it; the embedded engine's workers live inside the bot."""
+    if settings.engine != "ray":
+        raise CliError(
+            "DAILIES_ENGINE is embedded: the workers are threads inside `dailies serve`; "
+            "set DAILIES_ENGINE=ray (and DAILIES_RAY_ADDRESS) to list a Ray pool"
+        )
+    from bot.jobs.ray_status import connect_for_status, pool_workers, workers_table
+
+    try:
+        connect_for_status(settings.ray_address)
+    except ConnectionError as exc:
+        where = settings.ray_address or "auto"
+        raise CliError(f"cannot reach the Ray cluster at {where}: {exc}") from None
+    return workers_table(pool_workers())
 
 
 def run_history(
@@ -264,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             runtime = build_runtime(settings, with_slack=False)
             for path in run_draft(runtime, _flags_text(args), args.tier, args.out):
                 print(path)
+            return 0
+        if args.command == "workers":
+            print(run_workers(settings))
             return 0
         if args.command == "history":
             print(run_history(settings, args.link, args.channel, args.thread))

@@ -41,6 +41,14 @@ class EngineStopping(Exception):
     """Raised inside a running generation when the engine shuts down; the job stays resumable."""
 
 
+class WorkerLost(Exception):
+    """The worker process running a job died (killed, out of memory, its node gone)."""
+
+
+# A job whose worker died this many times is failed instead of tried again: it may be the cause.
+MAX_WORKER_LOSSES = 2
+
+
 class Engine(ABC):
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
@@ -85,6 +93,17 @@ class Engine(ABC):
             return
         except GenerationCancelled:
             self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
+            return
+        except WorkerLost as exc:
+            losses = jobs.count_worker_loss(self.store, job.id)
+            if losses < MAX_WORKER_LOSSES:
+                # Tried once more on another worker, same seeds; variants already saved stay.
+                log.warning("job %s lost its worker (%s); running it again", job.id, exc)
+                jobs.requeue(self.store, job.id)
+                self.wake()
+                return
+            message = f"the worker running this job died {losses} times ({exc})"
+            self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
             return
         except Exception as exc:
             log.exception("job %s failed", job.id)
@@ -146,11 +165,14 @@ class EmbeddedEngine(Engine):
         if resumed:
             log.info("resuming %d interrupted job(s)", resumed)
         for device in self.devices:
-            thread = threading.Thread(
-                target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._start_worker(device)
+
+    def _start_worker(self, device: str) -> None:
+        thread = threading.Thread(
+            target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
+        )
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
@@ -163,6 +185,15 @@ class EmbeddedEngine(Engine):
         with self._wakeup:
             self._pending_wake = True
             self._wakeup.notify_all()
+
+    def can_claim(self, runner: Runner) -> bool:
+        """Whether this worker may take a job now; remote workers say no while unreachable, so
+        queued jobs wait instead of failing."""
+        return True
+
+    def retire(self, runner: Runner) -> bool:
+        """Whether this worker should stop now (an idle worker above the pool's minimum)."""
+        return False
 
     def _work(self, device: str) -> None:
         runner = self.runner_factory(device)
@@ -179,8 +210,13 @@ class EmbeddedEngine(Engine):
         max_batch = getattr(runner, "max_batch", 1)
         merging = self.cross_batch and hasattr(runner, "generate_many")
         while not self._stopping.is_set():
+            if not self.can_claim(runner):
+                self._stopping.wait(1.0)
+                continue
             batch = batching.claim_batch(self.store, max_batch, merging)
             if not batch:
+                if self.retire(runner):
+                    return
                 with self._wakeup:
                     if not self._pending_wake:
                         self._wakeup.wait(timeout=1.0)

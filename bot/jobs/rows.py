@@ -40,6 +40,7 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     reported_at: float | None = None
+    worker_losses: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -173,6 +174,19 @@ def requeue_interrupted(store: Store) -> int:
             "UPDATE jobs SET status = ?, started_at = NULL WHERE status = ?", [QUEUED, RUNNING]
         )
         return cursor.rowcount
+
+
+def requeue(store: Store, job_id: int) -> None:
+    """Back to the queue, keeping its place (created_at) and seeds: its worker was lost."""
+    update_job(store, job_id, status=QUEUED, started_at=None)
+
+
+def count_worker_loss(store: Store, job_id: int) -> int:
+    """One more worker died under this job; returns how many have."""
+    with store.write() as db:
+        db.execute("UPDATE jobs SET worker_losses = worker_losses + 1 WHERE id = ?", [job_id])
+        row = db.execute("SELECT worker_losses FROM jobs WHERE id = ?", [job_id]).fetchone()
+    return int(row[0])
 
 
 def finish_job(store: Store, job_id: int, status: str, error: str | None = None) -> Job:

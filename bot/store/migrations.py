@@ -270,3 +270,9 @@ def m008_quality(db: Database) -> None:
 
 # Later rooms keep their migrations in modules of their own, registered on the same object.
 import bot.store.migrations_library  # noqa: E402, F401
+
+
+def m013_ray_workers(db: Database) -> None:
+    """How many times a worker process died under a job (Ray engine): retried once, then failed,
+    so one job that kills its worker cannot take the pool down again and again."""
+    db["jobs"].add_column("worker_losses", int, not_null_default=0)

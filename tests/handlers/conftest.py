@@ -70,7 +70,8 @@ class Bot:
 def start_bot(
     tmp_path: Path,
     slack: SlackImitation,
-    runner_factory: Callable[[str], Any],
+    runner_factory: Callable[[str], Any] | None,
+    remote_runner_factory: Callable[[str, str], Any] | None = None,
     **settings_changes: Any,
 ) -> Bot:
     values: dict[str, Any] = {
@@ -84,7 +85,12 @@ def start_bot(
         "rate_limit_retries": 3,
     }
     settings = Settings(**{**values, **settings_changes})
-    runtime = build_runtime(settings, runner_factory=runner_factory, devices=["cpu"])
+    runtime = build_runtime(
+        settings,
+        runner_factory=runner_factory,
+        devices=["cpu"],
+        remote_runner_factory=remote_runner_factory,
+    )
     app = create_app(runtime)
     start_engine(runtime)
     server = make_http_server(app, "127.0.0.1", 0)

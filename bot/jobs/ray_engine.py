@@ -1,0 +1,168 @@
+"""The Ray engine: generation workers are Ray actors on GPU nodes, the bot the single writer.
+
+Each of the bot's worker threads drives one actor through a ``RemoteRunner``, so the job bodies
+(``bot/jobs/executors.py``) run unchanged in the bot process: they read SQLite, call the runner,
+save assets and tell Slack, while only the model calls travel to the actor and images come back
+through Ray's object store. Why actors rather than Ray Serve: a worker must keep its pipelines
+loaded, report every step and take a Cancel mid-call, and the bot already queues fairly in
+SQLite — Serve's HTTP routing and its own queue would add a second queue that does not know the
+fair order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.jobs.engine import EmbeddedEngine
+from bot.jobs.events import JobEvents
+from bot.jobs.remote_runner import RemoteRunner, WorkerPool
+from bot.store.database import Store
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "dailies"
+
+
+def connect(address: str) -> bool:
+    """Join the Ray cluster at ``address`` (``auto``, ``ray://host:10001``) or start a local
+    one when empty. Returns whether this process started Ray (and so must shut it down)."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if address:
+        ray.init(address=address, namespace=NAMESPACE, logging_level=logging.ERROR)
+        return True
+    root = str(Path(__file__).resolve().parents[2])
+    ray.init(
+        namespace=NAMESPACE,
+        include_dashboard=False,
+        logging_level=logging.ERROR,
+        # Local workers import this checkout, whatever the directory the bot was started from.
+        runtime_env={"env_vars": {"PYTHONPATH": root}},
+    )
+    return True
+
+
+def pool_size(requested: int) -> int:
+    """``requested`` workers, or one per GPU in the cluster (one CPU worker without GPUs)."""
+    import ray
+
+    if requested:
+        return requested
+    return max(1, int(ray.cluster_resources().get("GPU", 0)))
+
+
+class RayEngine(EmbeddedEngine):
+    """Worker threads in the bot, each driving one Ray actor that holds the models."""
+
+    def __init__(
+        self,
+        store: Store,
+        assets_dir: Path,
+        events: JobEvents,
+        family_name: str,
+        *,
+        address: str = "",
+        workers: int = 0,
+        max_workers: int = 0,
+        idle_s: float = 300.0,
+        gpus_per_worker: float = 1.0,
+        runner_factory: Any = None,
+        runner_options: dict[str, Any] | None = None,
+        cross_batch: bool = True,
+    ) -> None:
+        self.address = address
+        self.requested_workers = workers
+        self.max_workers = max_workers
+        self.idle_s = idle_s
+        self._scale = threading.Lock()
+        self._live: set[int] = set()
+        self._idle_since: dict[int, float] = {}
+        self.pool = WorkerPool(family_name, gpus_per_worker, runner_factory, runner_options)
+        self._owns_ray = False
+        self._unreachable_logged = threading.Event()
+        super().__init__(store, assets_dir, events, self._runner, [], cross_batch=cross_batch)
+
+    def _runner(self, slot: str) -> RemoteRunner:
+        return RemoteRunner(self.pool, int(slot))
+
+    def start(self) -> None:
+        self._owns_ray = connect(self.address)
+        size = pool_size(self.requested_workers)
+        self.min_workers = size
+        self.max_workers = max(self.max_workers, size)
+        self.devices = [str(slot) for slot in range(size)]
+        self._live = set(range(size))
+        self.pool.resize(self.max_workers)
+        log.info(
+            "Ray engine: %d worker(s), up to %d, for family %s",
+            size, self.max_workers, self.pool.family_name,
+        )  # fmt: skip
+        super().start()
+
+    def wake(self) -> None:
+        super().wake()
+        self._grow()
+
+    def _grow(self) -> None:
+        """Queued work and every worker busy: add a worker, up to the maximum. Its actor waits
+        for resources until Ray's autoscaler brings a node, so the pool follows the queue."""
+        if self._stopping.is_set() or len(self._live) >= self.max_workers:
+            return
+        with self._scale:
+            queued = self.store.db["jobs"].count_where("status = 'queued'")
+            busy = self.store.db["jobs"].count_where("status = 'running'")
+            if not queued or busy + queued <= len(self._live):
+                return
+            slot = next(i for i in range(self.max_workers) if i not in self._live)
+            self._live.add(slot)
+        log.info("Ray engine: %d job(s) waiting; adding worker %d", queued, slot)
+        self._start_worker(str(slot))
+
+    def retire(self, runner: Any) -> bool:
+        """A worker above the minimum that found nothing to do for ``idle_s`` gives back its
+        actor (and so its GPU), and the autoscaler can release the node."""
+        if runner.slot < self.min_workers:
+            return False
+        now = time.monotonic()
+        since = self._idle_since.setdefault(runner.slot, now)
+        if now - since < self.idle_s:
+            return False
+        with self._scale:
+            self._live.discard(runner.slot)
+            self._idle_since.pop(runner.slot, None)
+        self.pool.release(runner.slot)
+        log.info("Ray engine: worker %d idle for %.0f s; released", runner.slot, self.idle_s)
+        return True
+
+    def stop(self, timeout: float = 30.0) -> None:
+        super().stop(timeout)
+        self.pool.shutdown()
+        if self._owns_ray:
+            import ray
+
+            ray.shutdown()
+            self._owns_ray = False
+
+    def can_claim(self, runner: Any) -> bool:
+        """Claim only while this worker's actor answers: when the cluster is gone, queued jobs
+        wait in SQLite and run once it is back."""
+        if self.pool.healthy(runner.slot):
+            self._unreachable_logged.clear()
+            return True
+        if not self._unreachable_logged.is_set():
+            log.warning("Ray worker %s unreachable; queued jobs wait for it", runner.slot)
+            self._unreachable_logged.set()
+        return False
+
+    def run_job(self, job: Any, runner: Any, stopping: threading.Event) -> None:
+        self._idle_since.pop(runner.slot, None)  # busy again: its idle time starts over
+        super().run_job(job, runner, stopping)
+
+    def workers(self) -> list[dict[str, Any]]:
+        return [w for w in self.pool.infos() if w["slot"] in self._live]
