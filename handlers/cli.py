@@ -306,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_bytes=settings.export_max_bytes,
             )
             print(f"{args.out} ({len(pkg.assets)} files)")
+            return 0
         if args.command == "stats":
             from bot.quality.cli_stats import run_stats
 

@@ -231,6 +231,7 @@ def m009_claim_index(db: Database) -> None:
     db["assets"].add_column("decoder", str)
 
 
+@migrations()
 def m008_quality(db: Database) -> None:
     """Useful yield and its cost: the device seconds each asset took and on what device, the
     people's QC marks (one per person per asset) and the automatic QC flags raised when its job's
@@ -268,11 +269,12 @@ def m008_quality(db: Database) -> None:
     db["assets"].create_index(["parent_id"], if_not_exists=True)
 
 
-# Later rooms keep their migrations in modules of their own, registered on the same object.
-import bot.store.migrations_library  # noqa: E402, F401
-
-
+@migrations()
 def m013_ray_workers(db: Database) -> None:
     """How many times a worker process died under a job (Ray engine): retried once, then failed,
     so one job that kills its worker cannot take the pool down again and again."""
     db["jobs"].add_column("worker_losses", int, not_null_default=0)
+
+
+# Later rooms keep their migrations in modules of their own, registered on the same object.
+import bot.store.migrations_library  # noqa: E402, F401
