@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -18,7 +19,11 @@ from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, Dif
 from PIL import Image, ImageOps
 
 from models import inpaint as inpainting
+from models import lora as loras
 from models import upscale as upscaling
+from models.backends import HostedOptions
+from models.backends.gemini import GeminiBackend
+from models.pipelines_loader import load_configured_pipelines
 from models.presets import Family, TierPreset, get_family
 from models.request import (
     CancelCheck,
@@ -34,7 +39,14 @@ from models.tiny import load_tiny_pipelines
 from models.video import VideoRequest, VideoResult, VideoRunner
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
-LOADERS: dict[str, Loader] = {"tiny": load_tiny_pipelines, "sdxl": load_sdxl_pipelines}
+# By a family's `loader` (models/families.py): built in code, SDXL's UNet swap, or per tier.
+LOADERS: dict[str, Loader] = {
+    "tiny": load_tiny_pipelines,
+    "sdxl": load_sdxl_pipelines,
+    "pipelines": load_configured_pipelines,
+}
+# By a tier's `backend`, for tiers that run elsewhere (models/backends/).
+HOSTED_BACKENDS: dict[str, Callable[[HostedOptions], Any]] = {"gemini": GeminiBackend}
 
 # What people call samplers (the names in A1111/Comfy UIs), recorded on assets.
 SCHEDULER_NAMES = {
@@ -44,6 +56,7 @@ SCHEDULER_NAMES = {
     "DDIMScheduler": "DDIM",
     "LCMScheduler": "LCM",
     "UniPCMultistepScheduler": "UniPC",
+    "FlowMatchEulerDiscreteScheduler": "FlowMatch Euler",
 }
 MIN_SIDE, MAX_SIDE = 64, 4096  # below: nothing to see; above: hours on a CPU worker, OOM on GPU
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed's range
@@ -78,10 +91,15 @@ class ModelRunner:
         *,
         cache_dir: str | None = None,
         local_files_only: bool | None = None,
+        hosted: HostedOptions | None = None,
     ) -> None:
         self.family: Family = get_family(family) if isinstance(family, str) else family
-        if self.family.name not in LOADERS:
+        if self.family.loader not in LOADERS:
             raise ValueError(f"no loader for model family {self.family.name!r}")
+        self._hosted_options = hosted or HostedOptions()
+        self._backends: dict[str, Any] = {}
+        # IP-Adapter, upscaler and video come from a built-in family (`extras`), if any.
+        self._extras = self.family.extras or self.family.name
         self.device = device or default_device()
         self.dtype = dtype or default_dtype(self.device)
         self._hub = {"cache_dir": cache_dir, "local_files_only": local_files_only}
@@ -92,7 +110,7 @@ class ModelRunner:
         self._inpaint: dict[str, DiffusionPipeline] = {}
         self._upscaler: DiffusionPipeline | None = None
         self.load_seconds: float | None = None
-        self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
+        self._style = StyleAdapters(self._extras, self.device, self.dtype, self._hub)
 
     @property
     def loaded(self) -> bool:
@@ -107,14 +125,19 @@ class ModelRunner:
             if self._text2image is not None:
                 return 0.0
             started = time.perf_counter()
-            loader = LOADERS[self.family.name]
+            loader = LOADERS[self.family.loader]
             self._text2image = loader(self.family, self.device, self.dtype, **self._hub)
             self.load_seconds = time.perf_counter() - started
             return self.load_seconds
 
     def pipeline(self, tier: str, image_to_image: bool = False) -> DiffusionPipeline:
         """The pipeline for a tier and mode; img2img is derived once, sharing every module."""
-        self.family.tier(tier)  # a clear error for unknown tiers
+        preset = self.family.tier(tier)  # a clear error for unknown tiers
+        if preset.hosted:
+            raise ValueError(
+                f"the {tier} tier of the {self.family.name} models runs on {preset.backend} "
+                f"({preset.model_id}), which has no local pipeline for this"
+            )
         with self._lock:
             self.warm()
             assert self._text2image is not None
@@ -137,7 +160,7 @@ class ModelRunner:
         first call and is kept, under the same lock as the image pipelines."""
         with self._lock:
             if self._video is None:
-                self._video = VideoRunner(self.family.name, self.device, self.dtype, **self._hub)
+                self._video = VideoRunner(self._extras, self.device, self.dtype, **self._hub)
             return self._video.animate(request, progress, cancelled)
 
     def inpaint_pipeline(self, tier: str) -> DiffusionPipeline:
@@ -154,7 +177,7 @@ class ModelRunner:
     def upscaler(self) -> tuple[DiffusionPipeline, upscaling.UpscalerPreset]:
         """The family's upscaler, loaded on first use (it shares nothing with SDXL: the x4
         model has its own SD 2 text encoder, UNet and VAE)."""
-        preset = upscaling.UPSCALERS.get(self.family.name)
+        preset = upscaling.UPSCALERS.get(self._extras)
         if preset is None:
             raise ValueError(f"model family {self.family.name!r} has no upscaler")
         with self._lock:
@@ -238,9 +261,13 @@ class ModelRunner:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,
         strength) without running it: callers that save images as they arrive need it first."""
         tier = self.family.tier(request.tier)
+        hosted = self.hosted_backend(tier)
+        if hosted is not None:
+            return hosted.describe(request, tier)
         steps, guidance, strength = _resolve(request, tier)
         pipe = self.pipeline(tier.name, image_to_image=request.init_image is not None)
         return GenerationResult(
+            loras=request.loras,
             images=[],
             model_id=tier.model_id,
             scheduler=scheduler_name(pipe.scheduler),
@@ -265,8 +292,15 @@ class ModelRunner:
         honour, GenerationCancelled when `cancelled()` turns true (checked before each image and
         after each step), and ModelUnavailable when the family cannot be loaded.
         """
-        started = time.perf_counter()
         tier = self.family.tier(request.tier)
+        hosted = self.hosted_backend(tier)
+        if hosted is not None:
+            if request.loras:
+                raise ValueError(f"LoRAs need a local tier; {tier.model_id} is hosted")
+            return hosted.generate(request, tier, progress, cancelled, on_image=on_image)
+        if request.loras:
+            return self._generate_with_loras(request, progress, cancelled, on_image)
+        started = time.perf_counter()
         steps, guidance, strength = _resolve(request, tier)
         style_scale = anchor_scale(request.anchor_image, request.anchor_scale)
         with self._lock:
@@ -317,6 +351,35 @@ class ModelRunner:
             timings=timings,
             anchor_scale=style_scale,
         )
+
+
+    def hosted_backend(self, tier: TierPreset) -> Any:
+        """The backend object of a hosted tier (made once per runner), None for local tiers."""
+        if not tier.hosted:
+            return None
+        with self._lock:
+            if tier.backend not in self._backends:
+                self._backends[tier.backend] = HOSTED_BACKENDS[tier.backend](self._hosted_options)
+            return self._backends[tier.backend]
+
+    def _generate_with_loras(
+        self,
+        request: GenerationRequest,
+        progress: ProgressCallback | None,
+        cancelled: CancelCheck | None,
+        on_image: Callable[[int, GeneratedImage], None] | None,
+    ) -> GenerationResult:
+        """``generate`` with the request's LoRAs loaded on the tier's modules for this call only
+        (models/lora.py); every pipeline derived from the tier shares them while loaded."""
+        with self._lock:
+            self.warm()
+            pipe = self.pipeline(request.tier, image_to_image=request.init_image is not None)
+            with loras.applied(pipe, request.loras):
+                result = self.generate(
+                    replace(request, loras=()), progress, cancelled, on_image=on_image
+                )
+        result.loras = request.loras
+        return result
 
 
 def _resolve(request: GenerationRequest, tier: TierPreset) -> tuple[int, float, float | None]:

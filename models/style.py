@@ -76,8 +76,7 @@ class StyleAdapters:
     def __init__(
         self, family: str, device: str, dtype: torch.dtype, hub: dict[str, Any] | None = None
     ) -> None:
-        if family not in ADAPTER_LOADERS:
-            raise ValueError(f"no IP-Adapter for model family {family!r}")
+        # A family without an IP-Adapter is refused when an anchor is used, not at start.
         self.family = family
         self.device = device
         self.dtype = dtype
@@ -106,6 +105,11 @@ class StyleAdapters:
         return {"ip_adapter_image": image.convert("RGB")}
 
     def _load(self, pipe: DiffusionPipeline) -> _Adapted:
+        if self.family not in ADAPTER_LOADERS:
+            raise ValueError(
+                f"the {self.family} models have no IP-Adapter for style anchors; "
+                "unlock the style (or use --anchor none) for them"
+            )
         plain = _Wiring.of(pipe.unet)
         self._share_encoder(pipe)
         with _quiet_casts():
