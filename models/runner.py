@@ -295,8 +295,8 @@ class ModelRunner:
         tier = self.family.tier(request.tier)
         hosted = self.hosted_backend(tier)
         if hosted is not None:
-            if request.loras:
-                raise ValueError(f"LoRAs need a local tier; {tier.model_id} is hosted")
+            # LoRAs are weights for local pipelines: a hosted tier runs (and records) none.
+            request = replace(request, loras=())
             return hosted.generate(request, tier, progress, cancelled, on_image=on_image)
         if request.loras:
             return self._generate_with_loras(request, progress, cancelled, on_image)

@@ -199,7 +199,7 @@ def _prompt_text(request: GenerationRequest) -> str:
 
 def _refusal(tier: TierPreset, err: Any) -> str:
     """An API error as one line: who refused, the status, and Google's own words."""
-    message = str(getattr(err, "message", "") or err).strip().splitlines()[0][:300]
+    message = str(getattr(err, "message", "") or err).strip().splitlines()[0][:300].rstrip(".")
     status = getattr(err, "status", None) or ""
     code = getattr(err, "code", "")
     hint = ""
