@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.anchors import anchor_command
+from handlers.models_command import lora_command, models_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
 from handlers.recipes import recipe_command
@@ -22,6 +23,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "anchor": anchor_command,
     "recipe": recipe_command,
     "palette": palette_command,
+    "models": models_command,
+    "lora": lora_command,
 }
 
 

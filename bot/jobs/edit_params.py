@@ -82,6 +82,8 @@ def _base(asset: dict[str, Any], tier_name: str) -> dict[str, Any]:
         "height": asset["height"],
         "source_asset_id": asset["id"],
         "source_variant": asset.get("variant"),
+        # An edit runs on the family that made its source (a channel may pick another).
+        **({"family": asset["family"]} if asset.get("family") else {}),
     }
 
 

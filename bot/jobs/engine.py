@@ -80,6 +80,11 @@ class Engine(ABC):
         try:
             if executor is None:
                 raise ValueError(f"no executor for job kind {job.kind!r}")
+            # A worker holding several families (bot/jobs/family_runners.py) runs each job on
+            # the family recorded in its params.
+            for_family = getattr(runner, "for_family", None)
+            if for_family is not None:
+                runner = for_family(job.params.get("family"))
             assets = executor(job, runner, self.store, self.assets_dir, progress, cancelled)
         except EngineStopping:
             log.info("job %s interrupted by shutdown; it will resume at the next start", job.id)

@@ -19,7 +19,13 @@ from bot.store.assets import (
     save_generated,
 )
 from bot.store.database import Store
-from models.request import CancelCheck, GeneratedImage, GenerationRequest, ProgressCallback
+from models.request import (
+    CancelCheck,
+    GeneratedImage,
+    GenerationRequest,
+    LoraUse,
+    ProgressCallback,
+)
 from models.runner import ModelRunner
 
 
@@ -74,6 +80,7 @@ def run_generation_job(
             strength=params.get("strength") if init_image is not None else None,
             anchor_image=anchor_image,
             anchor_scale=anchor["scale"] if anchor is not None else None,
+            loras=tuple(LoraUse(**lora) for lora in params.get("loras") or ()),
         )
 
         def save(index: int, generated: GeneratedImage) -> None:

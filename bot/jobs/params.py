@@ -59,7 +59,7 @@ def aspect_size(settings: Settings, family: Family, tier: str, aspect: str) -> t
 # Choices a command makes for everything drawn from its images, not for one render: the jobs made
 # from a job's image (a final, the next iteration) carry them over. "anchor" is --anchor's id or
 # "none" (bot/anchors.for_job reads it).
-CARRIED = ("anchor",)
+CARRIED = ("anchor", "family", "loras")
 
 
 def carried_choices(params: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +92,7 @@ def draft_params(
         "seeds": seeds_from(options.seed, options.n),
         "steps": options.steps or preset.default_steps,
         "guidance": preset.guidance,
+        "family": family.name,
     }
 
 

@@ -26,6 +26,10 @@ class ImageParameters:
     height: int
     model: str
     denoising_strength: float | None = None
+    # A1111 writes the LoRAs into the prompt as <lora:NAME:W>; "" when none.
+    lora_tags: str = ""
+    # Hosted models cannot remake the same bytes from the seed; said in the file too.
+    reproducible: bool = True
 
     def to_text(self) -> str:
         fields = [
@@ -38,7 +42,9 @@ class ImageParameters:
         ]
         if self.denoising_strength is not None:
             fields.append(f"Denoising strength: {self.denoising_strength:g}")
-        lines = [self.prompt]
+        if not self.reproducible:
+            fields.append("Reproducible: no (hosted model)")
+        lines = [f"{self.prompt} {self.lora_tags}" if self.lora_tags else self.prompt]
         if self.negative_prompt:
             lines.append(f"Negative prompt: {self.negative_prompt}")
         lines.append(", ".join(fields))

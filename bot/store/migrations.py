@@ -220,3 +220,17 @@ def m006_jobs_reported(db: Database) -> None:
     this column existed count as shown."""
     db["jobs"].add_column("reported_at", float)
     db.execute("UPDATE jobs SET reported_at = finished_at WHERE finished_at IS NOT NULL")
+
+
+@migrations()
+def m010_models(db: Database) -> None:
+    """What made each asset when families are configured: the family, the LoRAs (JSON, with
+    weights), whether the bytes can be made again from the seed (hosted models: no) and the
+    request a hosted model was sent (JSON, no key). Per channel: its model family and default
+    LoRAs, NULL meaning the bot's default family and no LoRA."""
+    db["assets"].add_column("family", str)
+    db["assets"].add_column("loras", str)
+    db["assets"].add_column("reproducible", int, not_null_default=1)
+    db["assets"].add_column("hosted_request", str)
+    db["channel_settings"].add_column("models", str)
+    db["channel_settings"].add_column("loras", str)

@@ -50,6 +50,8 @@ COMMANDS: list[tuple[str, str]] = [
     ('/draft --recipe NAME slot="value"', "run a saved recipe, filling its {slots}"),
     ("/dailies recipe list | show NAME", "the workspace's recipes"),
     ("/dailies recipe save NAME | delete NAME", "save the latest draft as a recipe / delete"),
+    ("/dailies models [NAME | default]", "this channel's model family; alone, lists them"),
+    ("/dailies lora [NAME[:W] | none]", "this channel's default LoRA; alone, lists them"),
 ]
 
 
