@@ -51,6 +51,10 @@ class Runtime:
         """The family a job, or the job an image came from, ran on."""
         return model_choice.family_of(params, self.settings, self.family)
 
+    def family_of_asset(self, asset: dict[str, Any]) -> Family:
+        """The family that made an image (edits of it run there too)."""
+        return self.family_of({"family": asset.get("family")})
+
     def close(self) -> None:
         """Stop the workers (running jobs stay resumable), then post what is still queued."""
         self.engine.stop()

@@ -189,7 +189,7 @@ def upscale_params(
 ) -> dict[str, Any]:
     if scale not in SCALES:
         raise EditError(f"Upscale factors are {', '.join(f'×{s}' for s in SCALES)}.")
-    preset = UPSCALERS.get(family.name)
+    preset = UPSCALERS.get(family.extras or family.name)
     if preset is None:
         raise EditError(f"The {family.name} model family has no upscaler.")
     width, height = output_size(asset["width"], asset["height"], scale)

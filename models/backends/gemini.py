@@ -117,6 +117,8 @@ class GeminiBackend:
         }
         if tier.image_size:
             record["image_size"] = tier.image_size
+        if tier.cost_per_image:
+            record["cost_per_image_usd"] = tier.cost_per_image  # from the family's config
         return record
 
     def generate(
