@@ -8,6 +8,7 @@ runner serialises its calls: run one runner per device, in one worker thread.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -317,6 +318,7 @@ class ModelRunner:
             if request.init_image is not None:
                 call["image"] = _fit(request.init_image, request.width, request.height)
                 call["strength"] = strength
+                call.update(_img2img_size(pipe, request.width, request.height))
             else:
                 call["width"], call["height"] = request.width, request.height
             call.update(self._wire(pipe, request.anchor_image, style_scale))
@@ -421,6 +423,13 @@ def _resolve(request: GenerationRequest, tier: TierPreset) -> tuple[int, float, 
 def _img2img_steps(steps: int, strength: float) -> int:
     # The same arithmetic as diffusers' StableDiffusionXLImg2ImgPipeline.get_timesteps.
     return min(int(steps * strength), steps)
+
+
+def _img2img_size(pipe: DiffusionPipeline, width: int, height: int) -> dict[str, int]:
+    """FLUX's img2img renders at its default 1024² unless told the size (SDXL's takes the
+    image's size and has no such arguments)."""
+    parameters = inspect.signature(pipe.__call__).parameters
+    return {"width": width, "height": height} if "height" in parameters else {}
 
 
 def _fit(image: Image.Image, width: int, height: int) -> Image.Image:

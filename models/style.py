@@ -89,7 +89,8 @@ class StyleAdapters:
         self, pipe: DiffusionPipeline, image: Image.Image | None, scale: float | None
     ) -> dict[str, Any]:
         """Wire ``pipe`` for this call and return the extra call arguments (none un-anchored)."""
-        adapted = self._adapted.get(id(pipe.unet))
+        # FLUX and other transformer pipelines have no UNet (and no IP-Adapter here).
+        adapted = self._adapted.get(id(getattr(pipe, "unet", None)))
         if image is None:
             if adapted is not None and adapted.active:
                 adapted.plain.apply(pipe.unet)

@@ -180,3 +180,70 @@ def test_a_safety_block_on_the_hosted_final_fails_in_one_line_with_retry(family_
     assert "retry_job" in str(failure["blocks"])
     assert bot.runtime.store.db["assets"].count_where("tier = 'final'") == 0
     assert jobs.get_job(bot.runtime.store, 2).status == jobs.FAILED
+
+
+def test_a_flux_family_from_folders_runs_draft_iterate_and_promote(tmp_path, slack, tiny_runner):
+    from models.tiny_flux import write_tiny_flux
+
+    schnell = write_tiny_flux(tmp_path / "flux-schnell", seed=1)
+    dev = write_tiny_flux(tmp_path / "flux-dev", seed=2)
+    tier = {"backend": "diffusers", "pipeline": "FluxPipeline", "guidance": 0.0}
+    families = {
+        "flux": {
+            "description": "FLUX.1-schnell drafts, FLUX.1-dev finals (tiny stand-ins)",
+            "tiers": {
+                "draft": {
+                    **tier,
+                    "model": str(schnell),
+                    "native_side": 128,
+                    "default_steps": 2,
+                    "max_steps": 4,
+                    "strength": 0.5,
+                },
+                "final": {
+                    **tier,
+                    "model": str(dev),
+                    "native_side": 192,
+                    "default_steps": 4,
+                    "max_steps": 8,
+                    "guidance": 3.5,
+                },
+            },
+        }
+    }
+    registry = family_registry(families)
+    bot = start_bot(
+        tmp_path,
+        slack,
+        lambda device: FamilyRunners(
+            registry, "tiny", lambda f: ModelRunner(f, device="cpu"), ready={"tiny": tiny_runner}
+        ),
+        families=families,
+    )
+    try:
+        assert "use `flux`" in bot.sender.command("/dailies", "models flux").json()["text"]
+        root, shown = start_draft(bot, "a paper boat --n 2 --seed 12 --ar 2:3")
+        bot.sender.user_message("C1", "U2", "#2 at night --n 1", thread_ts=root["ts"])
+        v2 = bot.wait_for_variants("C1", root["ts"], count=2)[1]
+        click(bot, v2, "promote", 1, "U1")
+        final = bot.slack.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in bot.bot_replies("C1", root["ts"])
+                    if "final_image" in str(m.get("blocks"))
+                ),
+                None,
+            ),
+            timeout=90,
+        )
+        assert f"`{schnell}` → `{dev}`" in str(final["blocks"])
+        rows = list(bot.runtime.store.db["assets"].rows_where(order_by="id"))
+        assert [(r["tier"], r["family"], r["width"], r["height"]) for r in rows[:3]] == [
+            ("draft", "flux", 128, 192)
+        ] * 3
+        assert (rows[3]["tier"], rows[3]["family"]) == ("final", "flux")
+        assert rows[3]["model_id"] == str(dev) and rows[3]["parent_id"] == rows[2]["id"]
+        assert rows[3]["width"] < rows[3]["height"], "the final keeps the portrait aspect"
+    finally:
+        bot.stop()
