@@ -222,7 +222,7 @@ def test_a_flux_family_from_folders_runs_draft_iterate_and_promote(tmp_path, sla
     )
     try:
         assert "use `flux`" in bot.sender.command("/dailies", "models flux").json()["text"]
-        root, shown = start_draft(bot, "a paper boat --n 2 --seed 12 --ar 2:3")
+        root, _ = start_draft(bot, "a paper boat --n 2 --seed 12 --ar 2:3")
         bot.sender.user_message("C1", "U2", "#2 at night --n 1", thread_ts=root["ts"])
         v2 = bot.wait_for_variants("C1", root["ts"], count=2)[1]
         click(bot, v2, "promote", 1, "U1")
