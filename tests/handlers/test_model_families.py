@@ -247,3 +247,45 @@ def test_a_flux_family_from_folders_runs_draft_iterate_and_promote(tmp_path, sla
         assert rows[3]["width"] < rows[3]["height"], "the final keeps the portrait aspect"
     finally:
         bot.stop()
+
+
+def test_nano_banana_drafts_and_a_reply_iterates_from_the_picked_image(tmp_path, slack, gemini):
+    banana = {
+        "banana": {
+            "description": "Nano Banana drafts, Nano Banana Pro finals",
+            "tiers": {
+                "draft": {"backend": "gemini", "model": "gemini-2.5-flash-image"},
+                "final": {"backend": "gemini", "model": "gemini-3-pro-image-preview"},
+            },
+        }
+    }
+    hosted = HostedOptions(gemini_api_key=KEY, gemini_base_url=gemini.base_url)
+    registry = family_registry(banana)
+    bot = start_bot(
+        tmp_path,
+        slack,
+        lambda device: FamilyRunners(
+            registry, "banana", lambda f: ModelRunner(f, device="cpu", hosted=hosted)
+        ),
+        models="banana",
+        families=banana,
+        gemini_api_key=KEY,
+        gemini_base_url=gemini.base_url,
+    )
+    try:
+        root, shown = start_draft(bot, "a glass teapot --n 2 --seed 5 --ar 4:5")
+        assert "will not give these pixels again" in str(shown["blocks"])
+        assert [r.config["imageConfig"]["aspectRatio"] for r in gemini.requests] == ["4:5"] * 2
+        assert all(r.images == [] for r in gemini.requests), "a draft sends no image"
+        bot.sender.user_message("C1", "U2", "#2 with steam", thread_ts=root["ts"])
+        bot.wait_for_variants("C1", root["ts"], count=2)
+        iteration = gemini.requests[2]
+        assert "a glass teapot, with steam" in iteration.text and len(iteration.images) == 1
+        picked = next(bot.runtime.store.db["assets"].rows_where("job_id = 1 AND variant = 2"))
+        assert iteration.images[0].size == (picked["width"], picked["height"]), "the pick itself"
+        rows = list(bot.runtime.store.db["assets"].rows_where("job_id = 2"))
+        assert {(r["family"], r["reproducible"], r["parent_id"]) for r in rows} == {
+            ("banana", 0, picked["id"])
+        }
+    finally:
+        bot.stop()
