@@ -65,6 +65,8 @@ class Settings:
     gemini_api_key: str = ""
     gemini_base_url: str = ""
     gemini_timeout_s: float = 120.0
+    # Threads per hosted backend: how many of its calls may wait at once (bot/jobs/lanes.py).
+    hosted_workers: int = 4
 
     @property
     def db_path(self) -> Path:
@@ -104,6 +106,7 @@ ENV: dict[str, str] = {
     "GEMINI_API_KEY": "gemini_api_key",
     "DAILIES_GEMINI_BASE_URL": "gemini_base_url",
     "DAILIES_GEMINI_TIMEOUT": "gemini_timeout_s",
+    "DAILIES_HOSTED_WORKERS": "hosted_workers",
 }
 # TOML tables (not environment variables): name → what each entry describes.
 TABLES = {"families": "model family", "loras": "LoRA"}

@@ -104,8 +104,14 @@ def build_runtime(
                 lambda chosen: ModelRunner(chosen, device=device, hosted=hosted),
             )
 
+    hosted_backends = {t.backend for f in families.values() for t in f.tiers.values() if t.hosted}
     engine = EmbeddedEngine(
-        store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
+        store,
+        settings.assets_dir,
+        events,
+        runner_factory,
+        devices or worker_devices(settings),
+        hosted_lanes=dict.fromkeys(sorted(hosted_backends), settings.hosted_workers),
     )
     client = make_client(settings) if with_slack else None
     return Runtime(

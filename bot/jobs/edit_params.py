@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.jobs import rows as jobs
+from bot.jobs.lanes import lane_for
 from bot.jobs.params import aspect_text, carried_choices, seeds_from
 from bot.store.database import Store
 from models.masks import CELL_NAMES, working_size
@@ -127,6 +128,7 @@ def vary_params(
         "init_asset_id": asset["id"],
         "strength": strength,
         "vary": mode,
+        **lane_for(tier),
     }
 
 

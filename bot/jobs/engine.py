@@ -18,11 +18,13 @@ from typing import Any, Protocol
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
+from bot.jobs.lanes import claim_next_in
 from bot.jobs.rows import Job
 from bot.store.database import Store
 from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
+ALL_LANES = "*"  # a device worker that also runs hosted jobs (no hosted lane is running)
 
 
 class Runner(Protocol):
@@ -118,10 +120,13 @@ class EmbeddedEngine(Engine):
         events: JobEvents,
         runner_factory: Callable[[str], Runner],
         devices: list[str],
+        hosted_lanes: dict[str, int] | None = None,
     ) -> None:
         super().__init__(store, assets_dir, events)
         self.runner_factory = runner_factory
         self.devices = devices
+        # Hosted backend → how many of its calls may run at once (bot/jobs/lanes.py).
+        self.hosted_lanes = {k: v for k, v in (hosted_lanes or {}).items() if v > 0}
         self._wakeup = threading.Condition()
         self._pending_wake = False
         self._stopping = threading.Event()
@@ -139,6 +144,16 @@ class EmbeddedEngine(Engine):
             )
             thread.start()
             self._threads.append(thread)
+        for lane, count in self.hosted_lanes.items():
+            for index in range(count):
+                thread = threading.Thread(
+                    target=self._work_hosted,
+                    args=(lane,),
+                    name=f"dailies-{lane}-{index}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
@@ -164,8 +179,20 @@ class EmbeddedEngine(Engine):
             self._ready_count += 1
             if self._ready_count == len(self.devices):
                 self.ready.set()
+        self._claim_and_run(runner, None if self.hosted_lanes else ALL_LANES)
+
+    def _work_hosted(self, lane: str) -> None:
+        """A hosted lane's worker: nothing to load (its calls go out over HTTP)."""
+        self._claim_and_run(self.runner_factory("cpu"), lane)
+
+    def _claim_and_run(self, runner: Runner, lane: Any) -> None:
+        """Claim and run jobs until stopped: all of them (ALL_LANES, when no hosted lanes
+        run), local ones (None) or one hosted backend's."""
         while not self._stopping.is_set():
-            job = jobs.claim_next(self.store)
+            if lane == ALL_LANES:
+                job = jobs.claim_next(self.store)
+            else:
+                job = claim_next_in(self.store, lane)
             if job is None:
                 with self._wakeup:
                     if not self._pending_wake:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.jobs.draft_options import MAX_ASPECT_SIDE_RATIO, MAX_SEED, DraftOptions, OptionsError
+from bot.jobs.lanes import lane_for
 from bot.jobs.rows import Job
 from models.presets import Family, size_for_aspect
 
@@ -93,6 +94,7 @@ def draft_params(
         "steps": options.steps or preset.default_steps,
         "guidance": preset.guidance,
         "family": family.name,
+        **lane_for(preset),
     }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs import rows as jobs
 from bot.jobs.draft_options import MAX_PROMPT_CHARS, OptionsError, parse_draft_text, split_flags
+from bot.jobs.lanes import lane_for
 from bot.jobs.model_choice import family_of
 from bot.jobs.params import aspect_size, asset_aspect, carried_choices, seeds_from
 from bot.jobs.rows import Job
@@ -207,6 +208,7 @@ def iteration_params(
         "iteration": iteration,
         "change": change,
         **carried_choices(source.params),
+        **lane_for(preset),
     }
 
 

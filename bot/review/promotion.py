@@ -16,6 +16,7 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs import rows as jobs
 from bot.jobs.generation import run_generation_job
+from bot.jobs.lanes import lane_for
 from bot.jobs.model_choice import family_of
 from bot.jobs.params import aspect_size, asset_aspect, carried_choices
 from bot.jobs.rows import Job
@@ -51,6 +52,7 @@ def final_params(
         "source_iteration": iteration_of(draft_job) if draft_job.kind == "draft" else None,
         "source_variant": draft["variant"],
         **carried_choices(draft_job.params),
+        **lane_for(preset),
     }
 
 

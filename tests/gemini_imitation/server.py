@@ -86,6 +86,7 @@ class GeminiImitation:
     _script: list[tuple[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _release: threading.Event = field(default_factory=threading.Event)
+    _stalled: int = 0
 
     # --- scripting -----------------------------------------------------------------------
     def fail_next(self, status: int = 429, times: int = 1) -> None:
@@ -93,9 +94,19 @@ class GeminiImitation:
             self._script.extend([("fail", status)] * times)
 
     def stall_next(self, seconds: float) -> None:
-        """The next request waits this long (or until close) before answering."""
+        """The next request waits this long (or until ``release()`` or close) before answering."""
         with self._lock:
             self._script.append(("stall", seconds))
+
+    def release(self) -> None:
+        """Let stalled requests answer now."""
+        self._release.set()
+
+    @property
+    def stalled(self) -> int:
+        """How many requests are waiting in a stall right now."""
+        with self._lock:
+            return self._stalled
 
     # --- server --------------------------------------------------------------------------
     def __enter__(self) -> GeminiImitation:
@@ -177,7 +188,11 @@ class GeminiImitation:
                 )
             return _error(step[1], "UNAVAILABLE", "The model is overloaded. Please try later.")
         if step is not None and step[0] == "stall":
+            with self._lock:
+                self._stalled += 1
             self._release.wait(step[1])
+            with self._lock:
+                self._stalled -= 1
         return self._generate(model, body)
 
     def _generate(self, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

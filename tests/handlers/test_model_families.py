@@ -289,3 +289,21 @@ def test_nano_banana_drafts_and_a_reply_iterates_from_the_picked_image(tmp_path,
         }
     finally:
         bot.stop()
+
+
+def test_a_slow_hosted_final_does_not_hold_up_local_drafts(family_bot, gemini):
+    bot = family_bot
+    bot.sender.command("/dailies", "models mixed")
+    root, shown = start_draft(bot, "a brass key --n 1 --seed 6")
+    gemini.stall_next(120)
+    click(bot, shown, "promote", 1, "U1")
+    bot.slack.wait_for(lambda: gemini.stalled == 1 or None, timeout=30)
+    other, _ = start_draft(bot, "a copper bell --n 1 --seed 7")  # runs while the final waits
+    final_job = jobs.get_job(bot.runtime.store, 2)
+    assert final_job.kind == "final" and final_job.status == jobs.RUNNING
+    assert final_job.params["lane"] == "gemini"
+    gemini.release()
+    bot.slack.wait_for(
+        lambda: jobs.get_job(bot.runtime.store, 2).status == jobs.DONE or None, timeout=30
+    )
+    assert other["ts"] != root["ts"]
