@@ -206,6 +206,8 @@ class ModelRunner:
     def describe_inpaint(self, request: inpainting.InpaintRequest) -> GenerationResult:
         """What ``inpaint`` will use (model, scheduler, steps, guidance), without running it."""
         tier = self.family.tier(request.tier)
+        if (hosted := self.hosted_backend(tier)) is not None:
+            return hosted.describe_inpaint(request, tier)
         steps, guidance, _ = inpainting.check(request, tier)
         pipe = self.inpaint_pipeline(tier.name)
         return GenerationResult(
@@ -227,6 +229,8 @@ class ModelRunner:
     ) -> GenerationResult:
         """Regenerate the masked area, one image per seed; outside the mask the source stays."""
         tier = self.family.tier(request.tier)
+        if (hosted := self.hosted_backend(tier)) is not None:
+            return hosted.inpaint(request, tier, progress, cancelled, on_image)
         with self._lock:
             pipe = self.inpaint_pipeline(tier.name)
             self._wire(pipe)

@@ -158,6 +158,7 @@ def edit_params(
         "steps": tier.default_steps,
         "guidance": tier.guidance,
         "strength": 1.0,
+        **lane_for(tier),
     }
     if cells:
         params["cells"] = sorted(set(cells))

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from models.backends import HostedModelError, HostedOptions
 from models.presets import TierPreset
@@ -131,11 +131,11 @@ class GeminiBackend:
         on_image: Callable[[int, GeneratedImage], None] | None = None,
     ) -> GenerationResult:
         """One image per seed; raises HostedModelError with one line on any refusal."""
-        from google.genai import errors, types
+        from google.genai import types
 
         started = time.perf_counter()
         result = self.describe(request, tier)
-        client = self.client(tier)
+        self.client(tier)  # a missing key is refused before anything is encoded
         contents: list[Any] = [_prompt_text(request)]
         if request.init_image is not None:
             contents.append(
@@ -146,13 +146,103 @@ class GeminiBackend:
             contents.append(
                 types.Part.from_bytes(data=_png(request.anchor_image), mime_type="image/png")
             )
-        image_config = types.ImageConfig(
-            aspect_ratio=result.hosted_request["aspect_ratio"],  # type: ignore[index]
-            image_size=tier.image_size,
+        aspect = result.hosted_request["aspect_ratio"]  # type: ignore[index]
+        return self._run(
+            result, tier, contents, aspect, request.seeds, progress, cancelled, on_image, started
         )
-        for index, seed in enumerate(request.seeds):
+
+    def inpaint(
+        self,
+        request: Any,
+        tier: TierPreset,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+        on_image: Callable[[int, GeneratedImage], None] | None = None,
+    ) -> GenerationResult:
+        """A region edit: the image, the instruction and the mask (as a picture, white = the
+        region) go to the model; it may still touch more than the region (the mask is advisory
+        to it), so its answer is composited over the source through the mask: outside it the
+        source's pixels stay exact."""
+        from google.genai import types
+
+        from models.masks import composite
+
+        started = time.perf_counter()
+        source = request.image.convert("RGB")
+        soft = request.mask.convert("L")
+        result = self.describe_inpaint(request, tier)
+        contents: list[Any] = [
+            f"Edit this image: {request.prompt}. Change only the region that is white in the "
+            "mask that follows; keep everything else as it is.",
+            types.Part.from_bytes(data=_png(source), mime_type="image/png"),
+            types.Part.from_bytes(data=_png(soft.convert("RGB")), mime_type="image/png"),
+        ]
+        aspect = result.hosted_request["aspect_ratio"]  # type: ignore[index]
+
+        def blend(image: Image.Image) -> Image.Image:
+            return composite(source, ImageOps.fit(image, source.size), soft)
+
+        return self._run(
+            result,
+            tier,
+            contents,
+            aspect,
+            request.seeds,
+            progress,
+            cancelled,
+            on_image,
+            started,
+            blend,
+        )
+
+    def describe_inpaint(self, request: Any, tier: TierPreset) -> GenerationResult:
+        width, height = request.image.size
+        record = {
+            **self.request_record(
+                GenerationRequest(
+                    tier.name,
+                    request.prompt,
+                    width,
+                    height,
+                    request.seeds,
+                    init_image=request.image,
+                ),
+                tier,
+            ),
+            "mask": "sent as an image; advisory to the model, enforced by compositing",
+        }
+        return GenerationResult(
+            images=[],
+            model_id=tier.model_id,
+            scheduler=tier.scheduler,
+            steps=1,
+            guidance=0.0,
+            strength=None,
+            reproducible=False,
+            hosted_request=record,
+        )
+
+    def _run(
+        self,
+        result: GenerationResult,
+        tier: TierPreset,
+        contents: list[Any],
+        aspect: str,
+        seeds: tuple[int, ...],
+        progress: ProgressCallback | None,
+        cancelled: CancelCheck | None,
+        on_image: Callable[[int, GeneratedImage], None] | None,
+        started: float,
+        finish: Callable[[Image.Image], Image.Image] | None = None,
+    ) -> GenerationResult:
+        """One call per seed, each image handed over as it arrives."""
+        from google.genai import errors, types
+
+        client = self.client(tier)
+        image_config = types.ImageConfig(aspect_ratio=aspect, image_size=tier.image_size)
+        for index, seed in enumerate(seeds):
             if cancelled is not None and cancelled():
-                raise GenerationCancelled(f"cancelled after {index} of {len(request.seeds)}")
+                raise GenerationCancelled(f"cancelled after {index} of {len(seeds)}")
             config = types.GenerateContentConfig(
                 response_modalities=["IMAGE"],
                 image_config=image_config,
@@ -171,6 +261,8 @@ class GeminiBackend:
                     "nothing was saved. Retry in a moment."
                 ) from err
             image = _image_of(response, tier)
+            if finish is not None:
+                image = finish(image)
             result.timings[f"image_{index}_s"] = time.perf_counter() - image_started
             result.images.append(GeneratedImage(image=image, seed=seed))
             if progress is not None:

@@ -152,3 +152,26 @@ def test_loras_are_not_sent_to_a_hosted_tier_and_not_recorded(gemini):
 
     result = runner(gemini).generate(ask(seeds=(1,), loras=(LoraUse("brand", "/x.safetensors"),)))
     assert result.loras == () and len(result.images) == 1
+
+
+def test_a_region_edit_sends_image_mask_and_instruction_and_keeps_the_outside(gemini):
+    from models.inpaint import InpaintRequest
+
+    source = Image.new("RGB", (128, 96), (20, 40, 60))
+    mask = Image.new("L", (128, 96), 0)
+    mask.paste(255, (0, 0, 64, 48))
+    runner_ = runner(gemini)
+    request = InpaintRequest(
+        tier="draft", prompt="a red scarf", image=source, mask=mask, seeds=(2,)
+    )
+    used = runner_.describe_inpaint(request)
+    assert used.reproducible is False and "advisory" in used.hosted_request["mask"]
+    result = runner_.inpaint(request)
+    sent = gemini.requests[0]
+    assert "a red scarf" in sent.text and "white in the mask" in sent.text
+    assert [i.size for i in sent.images] == [(128, 96), (128, 96)]
+    assert sent.config["imageConfig"]["aspectRatio"] == "4:3"
+    out = result.images[0].image
+    assert out.size == (128, 96)
+    assert out.getpixel((100, 80)) == (20, 40, 60), "outside the mask: the source, exactly"
+    assert out.getpixel((10, 10)) != (20, 40, 60), "inside: the model's answer"
