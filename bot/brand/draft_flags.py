@@ -44,6 +44,8 @@ def prepare_draft(
         params["recipe_id"] = recipe["id"]
         if recipe.get("anchor_id"):
             params["anchor"] = recipe["anchor_id"]
+        if recipe.get("loras") and "lora" not in extras:
+            extras = {**extras, "lora": recipe["loras"]}  # the person's --lora wins
     if "anchor" in extras:
         params["anchor"] = anchors.resolve_flag(store, team_id, extras["anchor"])
     return BrandedDraft(options, tier, params, extras)

@@ -7,6 +7,7 @@ came from, and every asset can say exactly what made it.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -85,6 +86,13 @@ def set_channel_loras(store: Store, channel_id: str, user_id: str, text: str | N
             },
             pk="channel_id",
         )
+
+
+def lora_text(asset: dict[str, Any]) -> str | None:
+    """The LoRAs an image was made with as ``--lora`` text (``brand:0.8``), None for none."""
+    if not asset.get("loras"):
+        return None
+    return ", ".join(f"{u['name']}:{u['weight']:g}" for u in json.loads(asset["loras"]))
 
 
 def check_lora_text(settings: Settings, text: str) -> list[tuple[LoraSpec, float]]:

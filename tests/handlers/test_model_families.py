@@ -307,3 +307,29 @@ def test_a_slow_hosted_final_does_not_hold_up_local_drafts(family_bot, gemini):
         lambda: jobs.get_job(bot.runtime.store, 2).status == jobs.DONE or None, timeout=30
     )
     assert other["ts"] != root["ts"]
+
+
+def test_a_recipe_saved_from_a_lora_variant_keeps_its_lora(family_bot):
+    from tests.handlers.brand_helpers import choose, draft
+    from tests.handlers.test_recipes import form
+
+    bot = family_bot
+    results = draft(bot, "a red sneaker --n 1 --seed 77 --lora brand:0.6", 0)
+    source = next(bot.runtime.store.db["assets"].rows)
+    choose(bot, results, source["id"], "save_recipe")
+    bot.slack.wait_for(lambda: bot.slack.views or None)
+    bot.sender.view_submission("recipe_save", form(template="a {product}"), "U1")
+    bot.slack.wait_for(lambda: bot.runtime.store.db["recipes"].count == 1 or None)
+    assert "LoRA `brand:0.6`" in bot.sender.command("/dailies", "recipe list").json()["text"]
+    draft(bot, "--recipe hero product=kite --n 1", 1)
+    draft(bot, "--recipe hero product=kite --n 1 --lora none", 2)
+    made = [jobs.get_job(bot.runtime.store, i).params.get("loras") for i in (2, 3)]
+    assert made[0] == [
+        {
+            "name": "brand",
+            "source": bot.runtime.loras["brand"].source,
+            "weight": 0.6,
+            "weight_name": None,
+        }
+    ]
+    assert made[1] is None, "the person's --lora none beats the recipe's"
