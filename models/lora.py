@@ -8,6 +8,7 @@ original modules back right after it, even when the call fails or is cancelled.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -124,6 +125,19 @@ def _adapter_name(index: int, name: str) -> str:
 
 
 @contextmanager
+def _quiet_loaders() -> Iterator[None]:
+    """A UNet-only LoRA makes diffusers warn once per text encoder that it has no keys for it;
+    that is normal for brand LoRAs and would only be noise on a person's terminal."""
+    logger = logging.getLogger("diffusers.loaders")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
 def applied(pipe: Any, loras: tuple[LoraUse, ...]) -> Iterator[None]:
     """The LoRAs loaded and weighted on ``pipe`` (and every pipeline sharing its modules) for
     the block, then unloaded, so the next call sees the original weights."""
@@ -136,7 +150,8 @@ def applied(pipe: Any, loras: tuple[LoraUse, ...]) -> Iterator[None]:
             adapter = _adapter_name(index, lora.name)
             options = {"weight_name": lora.weight_name} if lora.weight_name else {}
             try:
-                pipe.load_lora_weights(lora.source, adapter_name=adapter, **options)
+                with _quiet_loaders():
+                    pipe.load_lora_weights(lora.source, adapter_name=adapter, **options)
             except (OSError, ValueError, KeyError, RuntimeError) as err:
                 first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
                 raise LoraError(
