@@ -29,6 +29,7 @@ TIER_KEYS = {
     "model",
     "vae",
     "pipeline",
+    "config",
     "scheduler",
     "native_side",
     "default_steps",
@@ -127,6 +128,7 @@ def parse_tier(family: str, name: str, table: Mapping[str, Any]) -> TierPreset:
         backend=backend,
         vae=table.get("vae"),
         pipeline=table.get("pipeline"),
+        config=table.get("config"),
         image_size=image_size,
         cost_per_image=_number(
             where, "cost_per_image", table.get("cost_per_image", 0.0), float, 0.0, 1000.0

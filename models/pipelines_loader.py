@@ -80,6 +80,8 @@ def load_tier_pipeline(tier: TierPreset, options: dict[str, Any]) -> DiffusionPi
     if is_single_file(model):
         default = getattr(diffusers, DEFAULT_SINGLE_FILE_PIPELINE)
         cls = _pipeline_class(tier.pipeline, default)
+        if tier.config:
+            extra["config"] = tier.config
         return load(model, cls.from_single_file, **options, **extra)
     cls = _pipeline_class(tier.pipeline, DiffusionPipeline)
     return load(model, cls.from_pretrained, **options, **extra)

@@ -42,6 +42,9 @@ class TierPreset:
     vae: str | None = None
     # Pipeline class for a single-file checkpoint (from_single_file needs to know it).
     pipeline: str | None = None
+    # For a single file: a diffusers folder or repo holding the components' configs (without
+    # it from_single_file fetches the matching config from the Hub).
+    config: str | None = None
     # Gemini output size ("1K", "2K", "4K"); None lets the model choose.
     image_size: str | None = None
     # What one image costs at this tier (USD), for the stats; 0 for local tiers.

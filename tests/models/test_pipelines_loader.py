@@ -78,3 +78,39 @@ def test_a_missing_checkpoint_file_is_named(tmp_path, folder):
     runner = ModelRunner(family(folder, model=missing), device="cpu")
     with pytest.raises(ModelUnavailable, match=r"house-v3.safetensors.*no such file or folder"):
         runner.warm()
+
+
+def test_a_single_file_checkpoint_goes_through_from_single_file(tmp_path, folder, monkeypatch):
+    """A1111/ComfyUI users hold one .safetensors file: it is loaded with the tier's pipeline
+    class's from_single_file, with the configs folder when given (no Hub needed). The file here
+    is a stand-in (converting the tiny model to the original layout is out of scope), so the
+    call is recorded and answered with the tiny weights."""
+    from diffusers import StableDiffusionXLPipeline
+
+    checkpoint = tmp_path / "house-v3.safetensors"
+    checkpoint.write_bytes(b"stand-in")
+    calls = []
+
+    def from_single_file(path, **kwargs):
+        calls.append((path, kwargs))
+        return build_tiny_pipelines()["draft"]
+
+    monkeypatch.setattr(StableDiffusionXLPipeline, "from_single_file", from_single_file)
+    text = f"""
+[tiers.draft]
+backend = "diffusers"
+model = "{checkpoint}"
+config = "{folder}"
+native_side = 128
+default_steps = 2
+max_steps = 8
+guidance = 0.0
+strength = 0.5
+[tiers.final]
+backend = "gemini"
+model = "gemini-3-pro-image-preview"
+"""
+    runner = ModelRunner(parse_family("house", tomllib.loads(text)), device="cpu")
+    result = runner.generate(request())
+    assert [(path, kwargs["config"]) for path, kwargs in calls] == [(str(checkpoint), str(folder))]
+    assert result.model_id == str(checkpoint) and len(result.images) == 1
