@@ -358,7 +358,6 @@ class ModelRunner:
             anchor_scale=style_scale,
         )
 
-
     def hosted_backend(self, tier: TierPreset) -> Any:
         """The backend object of a hosted tier (made once per runner), None for local tiers."""
         if not tier.hosted:
