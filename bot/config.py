@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -89,6 +90,16 @@ class Settings:
     ray_idle_s: float = 300.0
     # GPUs each Ray worker reserves (a fraction lets a small family share a GPU).
     ray_gpus_per_worker: float = 1.0
+    # [families.NAME] and [loras.NAME] tables of the TOML file, as written (checked on load by
+    # models/families.py and models/lora.py).
+    families: dict[str, Any] = field(default_factory=dict)
+    loras: dict[str, Any] = field(default_factory=dict)
+    # The Gemini API, for tiers with backend = "gemini"; "" base URL means Google's endpoint.
+    gemini_api_key: str = ""
+    gemini_base_url: str = ""
+    gemini_timeout_s: float = 120.0
+    # Threads per hosted backend: how many of its calls may wait at once (bot/jobs/lanes.py).
+    hosted_workers: int = 4
 
     @property
     def db_path(self) -> Path:
@@ -143,7 +154,13 @@ ENV: dict[str, str] = {
     "DAILIES_RAY_MAX_WORKERS": "ray_max_workers",
     "DAILIES_RAY_IDLE_S": "ray_idle_s",
     "DAILIES_RAY_GPUS_PER_WORKER": "ray_gpus_per_worker",
+    "GEMINI_API_KEY": "gemini_api_key",
+    "DAILIES_GEMINI_BASE_URL": "gemini_base_url",
+    "DAILIES_GEMINI_TIMEOUT": "gemini_timeout_s",
+    "DAILIES_HOSTED_WORKERS": "hosted_workers",
 }
+# TOML tables (not environment variables): name → what each entry describes.
+TABLES = {"families": "model family", "loras": "LoRA"}
 
 # Settings that are a switch: the accepted words for on and off.
 SWITCHES = {
@@ -191,6 +208,11 @@ def load_settings(
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
         for key, raw in data.items():
+            if key in TABLES:
+                if not isinstance(raw, dict):
+                    raise ConfigError(f"`{key}` in {path} must be tables ([{key}.NAME])")
+                values[key] = raw
+                continue
             if key not in kinds:
                 raise ConfigError(f"unknown setting {key!r} in {path}")
             values[key] = _coerce(key, raw, type_of[str(kinds[key])])
@@ -219,6 +241,26 @@ def load_settings(
         raise ConfigError(
             f"DAILIES_RAY_GPUS_PER_WORKER must be in (0, 8], got {settings.ray_gpus_per_worker}"
         )
+    check_models(settings)
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
     return settings
+
+
+def check_models(settings: Settings) -> None:
+    """Refuse at start what would fail in the first job: an unknown or incomplete family, a bad
+    LoRA table, or a Gemini tier in the chosen family with no key."""
+    from models.families import FamilyError, family_registry, pick_family
+    from models.lora import LoraError, parse_loras
+
+    try:
+        family = pick_family(family_registry(settings.families), settings.models)
+        parse_loras(settings.loras)
+    except (FamilyError, LoraError) as exc:
+        raise ConfigError(str(exc)) from None
+    hosted = [t for t in family.tiers.values() if t.backend == "gemini"]
+    if hosted and not settings.gemini_api_key:
+        raise ConfigError(
+            f"GEMINI_API_KEY is not set: the {family.name} models run their {hosted[0].name} "
+            f"tier on the Gemini API ({hosted[0].model_id})."
+        )

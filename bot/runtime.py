@@ -9,13 +9,17 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.config import Settings, switch_on
+from bot.jobs import model_choice
 from bot.jobs.engine import EmbeddedEngine, Engine, Runner
 from bot.jobs.events import JobEvents
 from bot.jobs.rows import mark_reported
 from bot.slack.client import Throttle, make_client
 from bot.slack.outbox import Outbox
 from bot.store.database import Store
-from models.presets import Family, get_family
+from models.backends import HostedOptions
+from models.families import pick_family
+from models.lora import LoraSpec
+from models.presets import Family
 
 
 @dataclass
@@ -33,6 +37,23 @@ class Runtime:
     variant_handlers: dict[str, Any] = field(default_factory=dict)
     # Queue position last shown on each queued job's status message (job id → position).
     queue_positions: dict[int, int] = field(default_factory=dict)
+    # Every family a channel may pick (built-in and configured) and the configured LoRAs.
+    families: dict[str, Family] = field(default_factory=dict)
+    loras: dict[str, LoraSpec] = field(default_factory=dict)
+
+    def family_for(self, channel_id: str | None) -> Family:
+        """The family new drafts in this channel use (``/dailies models``), else the default."""
+        if not channel_id:
+            return self.family
+        return model_choice.channel_family(self.store, self.settings, self.family, channel_id)
+
+    def family_of(self, params: dict[str, Any]) -> Family:
+        """The family a job, or the job an image came from, ran on."""
+        return model_choice.family_of(params, self.settings, self.family)
+
+    def family_of_asset(self, asset: dict[str, Any]) -> Family:
+        """The family that made an image (edits of it run there too)."""
+        return self.family_of({"family": asset.get("family")})
 
     def close(self) -> None:
         """Stop the workers (running jobs stay resumable), then post what is still queued."""
@@ -75,7 +96,8 @@ def build_runtime(
     """``runner_factory`` builds a runner per local device (embedded engine);
     ``remote_runner_factory(family, device)`` is sent to each Ray worker to build its runner
     there (default: the family's ModelRunner)."""
-    family = get_family(settings.models)
+    families = model_choice.families(settings)
+    family = pick_family(families, settings.models)
     store = Store(settings.db_path)
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     outbox = Outbox() if with_slack else None
@@ -84,15 +106,25 @@ def build_runtime(
         reported=lambda job: mark_reported(store, job.id),
     )
     if runner_factory is None:
+        from bot.jobs.family_runners import FamilyRunners
         from models.runner import ModelRunner
 
+        hosted = hosted_options(settings)
+        options = runner_options(settings)
+
         def runner_factory(device: str) -> Runner:
-            return ModelRunner(family, device=device, **runner_options(settings))
+            return FamilyRunners(
+                families,
+                family.name,
+                lambda chosen: ModelRunner(chosen, device=device, hosted=hosted, **options),
+            )
 
     engine: Engine
     if settings.engine == "ray":
         from bot.jobs.ray_engine import RayEngine
 
+        # Ray workers build the family by name: the built-in families (tiny, sdxl) travel
+        # this way; configured families and hosted tiers run on the embedded engine.
         engine = RayEngine(
             store,
             settings.assets_dir,
@@ -108,6 +140,9 @@ def build_runtime(
             cross_batch=switch_on(settings.cross_batch),
         )
     else:
+        hosted_backends = {
+            t.backend for f in families.values() for t in f.tiers.values() if t.hosted
+        }
         engine = EmbeddedEngine(
             store,
             settings.assets_dir,
@@ -115,6 +150,7 @@ def build_runtime(
             runner_factory,
             devices or worker_devices(settings),
             cross_batch=switch_on(settings.cross_batch),
+            hosted_lanes=dict.fromkeys(sorted(hosted_backends), settings.hosted_workers),
         )
     client = make_client(settings) if with_slack else None
     return Runtime(
@@ -126,4 +162,15 @@ def build_runtime(
         client,
         Throttle(settings.progress_interval_s),
         outbox=outbox,
+        families=families,
+        loras=model_choice.loras(settings),
+    )
+
+
+def hosted_options(settings: Settings) -> HostedOptions:
+    """What the hosted backends need from the settings (the key stays out of every record)."""
+    return HostedOptions(
+        gemini_api_key=settings.gemini_api_key,
+        gemini_base_url=settings.gemini_base_url,
+        timeout_s=settings.gemini_timeout_s,
     )

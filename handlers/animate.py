@@ -58,7 +58,7 @@ from models.video import VideoPreset, video_preset
 
 def _preset(runtime: Runtime) -> VideoPreset | None:
     try:
-        return video_preset(runtime.family.name)
+        return video_preset(runtime.family.extras or runtime.family.name)
     except ValueError:
         return None
 

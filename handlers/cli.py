@@ -178,10 +178,22 @@ def run_draft(
 ) -> list[Path]:
     """Queue a draft through the engine, wait for it, write PNGs + contact sheet into ``out``."""
     from bot.jobs.draft_options import parse_draft_text
+    from bot.jobs.model_choice import lora_params
     from bot.jobs.params import draft_params
 
-    options, _ = parse_draft_text(text)
+    options, extras = parse_draft_text(text, frozenset({"lora"}))
     params = draft_params(options, runtime.settings, runtime.family, tier=tier)
+    params.update(
+        lora_params(
+            runtime.settings,
+            runtime.store,
+            None,
+            extras.get("lora"),
+            runtime.family,
+            tier,
+            params["prompt"],
+        )
+    )
     check_output_folder(out)
     finished = threading.Event()
     outcome: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from bot.slack import blocks
 from handlers.anchors import anchor_command
 from handlers.export import export_command
 from handlers.find import find_command
+from handlers.models_command import lora_command, models_command
 from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
 from handlers.queue import queue_command
@@ -34,6 +35,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "export": export_command,
     "queue": queue_command,
     "stats": stats_command,
+    "models": models_command,
+    "lora": lora_command,
 }
 
 

@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from bot.brand.draft_flags import prepare_draft
 from bot.jobs import rows as jobs
 from bot.jobs.draft_options import OptionsError
+from bot.jobs.model_choice import lora_params
 from bot.jobs.params import draft_params
 from bot.jobs.rows import Job
 from bot.review.iteration import next_iteration
@@ -35,9 +36,21 @@ def record_draft(
     team_id: str | None = None,
 ) -> Job:
     """Validate and record a draft job (held); raises OptionsError with a message for the person."""
-    brand = prepare_draft(runtime.store, team_id, text, frozenset({"anchor", "recipe"}))
-    params = draft_params(brand.options, runtime.settings, runtime.family, tier=brand.tier)
+    brand = prepare_draft(runtime.store, team_id, text, frozenset({"anchor", "recipe", "lora"}))
+    family = runtime.family_for(channel_id)
+    params = draft_params(brand.options, runtime.settings, family, tier=brand.tier)
     params.update(brand.params)
+    params.update(
+        lora_params(
+            runtime.settings,
+            runtime.store,
+            channel_id,
+            brand.extras.get("lora"),
+            family,
+            brand.tier,
+            params["prompt"],
+        )
+    )
     if thread_ts:  # a mention in a thread that already has drafts is its next version
         params["iteration"] = next_iteration(runtime.store, channel_id, thread_ts)
     return jobs.create_job(

@@ -89,13 +89,17 @@ def queue_edit(
 
 def on_vary(mode: str) -> Callable[..., None]:
     return queue_edit(
-        "vary", lambda rt, asset: vary_params(rt.store, rt.settings, rt.family, asset, mode)
+        "vary",
+        lambda rt, asset: vary_params(
+            rt.store, rt.settings, rt.family_of_asset(asset), asset, mode
+        ),
     )
 
 
 def on_upscale(scale: int) -> Callable[..., None]:
     return queue_edit(
-        "upscale", lambda rt, asset: upscale_params(rt.settings, rt.family, asset, scale)
+        "upscale",
+        lambda rt, asset: upscale_params(rt.settings, rt.family_of_asset(asset), asset, scale),
     )
 
 
@@ -214,7 +218,9 @@ def register(app: App, runtime: Runtime) -> None:
         params = None
         if not errors:
             try:
-                params = edit_params(runtime.store, runtime.family, asset, instruction, cells=cells)
+                params = edit_params(
+                    runtime.store, runtime.family_of_asset(asset), asset, instruction, cells=cells
+                )
             except EditError as exc:
                 errors[blocks.INSTRUCTION_INPUT] = str(exc)
         if errors or params is None:
@@ -244,7 +250,7 @@ def register(app: App, runtime: Runtime) -> None:
         params = None
         if not errors:
             try:
-                params = resize_params(runtime.family, asset, chosen)
+                params = resize_params(runtime.family_of_asset(asset), asset, chosen)
             except EditError as exc:
                 errors[blocks.FORMATS_INPUT] = str(exc)
         if errors or params is None:

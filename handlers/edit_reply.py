@@ -210,7 +210,9 @@ def handle_edit_reply(runtime: Runtime, event: dict[str, Any], client: WebClient
         _, mask_path = write_content_addressed(
             runtime.settings.assets_dir, buffer.getvalue(), ".png"
         )
-        params = edit_params(runtime.store, runtime.family, asset, instruction, mask_path=mask_path)
+        params = edit_params(
+            runtime.store, runtime.family_of_asset(asset), asset, instruction, mask_path=mask_path
+        )
     except (MaskError, EditError) as exc:
         _tell(client, event, f":warning: {exc}")
         return True

@@ -18,6 +18,7 @@ from bot.brand.palette_store import get_palette
 from bot.brand.result_lines import anchor_result_line, palette_result_lines
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobHooks
+from bot.jobs.model_lines import models_result_line
 from bot.jobs.rows import Job
 from bot.quality.flags import check_job_results
 from bot.quality.notes import variant_notes
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 RESULT_EXTRAS: dict[str, Callable[[Runtime, Job, list[dict[str, Any]]], list[Any]]] = {
     "anchor": anchor_result_line,
     "palette": palette_result_lines,
+    "models": models_result_line,
 }
 NOT_REROLLABLE = blocks.NOT_REROLLABLE
 

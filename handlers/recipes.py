@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.brand import anchors, recipes
 from bot.jobs.draft_options import ASPECTS, OptionsError
+from bot.jobs.model_choice import lora_text
 from bot.jobs.rows import find_job
 from bot.runtime import Runtime
 from bot.slack import blocks
@@ -142,6 +143,7 @@ def on_form_submitted(runtime: Runtime, ack: Ack, body: dict[str, Any], client: 
                 "created_by": user,
                 "seed": asset["seed"] if seed_fixed else None,
                 "source_asset_id": asset["id"],
+                "loras": lora_text(asset),  # the variant's LoRAs; `--lora` still overrides
             },
         )
         text = f":bookmark: Saved recipe `{recipe['name']}`. Run it with `{recipes.usage(recipe)}`"
@@ -162,6 +164,8 @@ def describe(recipe: dict[str, Any], store: Any) -> str:
     ]
     if anchor:
         parts.append(f"anchor `{anchor['name']}`")
+    if recipe.get("loras"):
+        parts.append(f"LoRA `{recipe['loras']}`")
     return " · ".join(parts)
 
 

@@ -36,6 +36,24 @@ class TierPreset:
     # AutoencoderTiny repo decoding this tier instead of the shared VAE (faster previews); None
     # keeps the family's VAE. Off by default: it changes pixels, and model_id does not say so.
     fast_decoder: str | None = None
+    # Where the tier runs: "diffusers" (local pipelines) or "gemini" (the hosted Gemini API).
+    backend: str = "diffusers"
+    # Optional VAE replacing the pipeline's (a repo id, a folder or a .safetensors file).
+    vae: str | None = None
+    # Pipeline class for a single-file checkpoint (from_single_file needs to know it).
+    pipeline: str | None = None
+    # For a single file: a diffusers folder or repo holding the components' configs (without
+    # it from_single_file fetches the matching config from the Hub).
+    config: str | None = None
+    # Gemini output size ("1K", "2K", "4K"); None lets the model choose.
+    image_size: str | None = None
+    # What one image costs at this tier (USD), for the stats; 0 for local tiers.
+    cost_per_image: float = 0.0
+
+    @property
+    def hosted(self) -> bool:
+        """Runs on someone else's servers: not bit-reproducible from its seed."""
+        return self.backend != "diffusers"
 
     @property
     def native_pixels(self) -> int:
@@ -50,6 +68,15 @@ class Family:
     tiers: dict[str, TierPreset]
     description: str
     licences: dict[str, str]
+    # How its diffusers tiers are loaded: "tiny" (built in code), "sdxl" (base pipeline, the
+    # draft tier swaps in its UNet), "pipelines" (each tier from its own model, shared if equal).
+    loader: str = "pipelines"
+    # Which built-in family's IP-Adapter, upscaler and video tier it uses; None: none.
+    extras: str | None = None
+
+    @property
+    def backends(self) -> set[str]:
+        return {tier.backend for tier in self.tiers.values()}
 
     def tier(self, name: str) -> TierPreset:
         """The tier, or a ValueError that lists the family's tiers (a user typed the name)."""
@@ -62,82 +89,13 @@ class Family:
             ) from None
 
 
-TINY = Family(
-    name="tiny",
-    description=(
-        "Random-weight SDXL-architecture models built in code under a fixed seed: deterministic, "
-        "offline and fast on CPU. For tests and development; the images are noise, not art."
-    ),
-    tiers={
-        DRAFT: TierPreset(
-            name=DRAFT,
-            model_id="dailies/tiny-sdxl-draft",
-            native_side=128,
-            default_steps=2,
-            max_steps=8,
-            guidance=0.0,
-            scheduler="Euler a",
-            default_strength=0.5,
-        ),
-        FINAL: TierPreset(
-            name=FINAL,
-            model_id="dailies/tiny-sdxl-final",
-            native_side=256,
-            default_steps=4,
-            max_steps=20,
-            guidance=7.0,
-            scheduler="Euler",
-            default_strength=0.55,
-        ),
-    },
-    licences={
-        "dailies/tiny-sdxl-draft": "Apache-2.0 (random weights built in code)",
-        "dailies/tiny-sdxl-final": "Apache-2.0 (random weights built in code)",
-        "dailies/tiny-x4-upscaler": "Apache-2.0 (random weights built in code)",
-    },
-)
+# The built-in families are data too: models/builtin_families.toml, parsed by the same code as a
+# team's [families.NAME] tables (models/families.py). Imported here, below the classes it builds.
+from models.families import builtin_families  # noqa: E402
 
-SDXL = Family(
-    name="sdxl",
-    description=(
-        "SDXL-Turbo drafts (512², 1-4 steps, no guidance) and SDXL base 1.0 finals (1024², ~30 "
-        "steps). Turbo is distilled from base, so both share text encoders and VAE. Needs the "
-        "Hugging Face Hub or a local cache, and a GPU to be practical."
-    ),
-    tiers={
-        DRAFT: TierPreset(
-            name=DRAFT,
-            model_id="stabilityai/sdxl-turbo",
-            native_side=512,
-            default_steps=2,
-            max_steps=4,  # trained for 1-4 steps; more does not help
-            guidance=0.0,  # trained without classifier-free guidance
-            scheduler="Euler a",  # with timestep_spacing="trailing", as the model card says
-            default_strength=0.5,  # 2 steps x 0.5 = 1 real img2img step
-        ),
-        FINAL: TierPreset(
-            name=FINAL,
-            model_id="stabilityai/stable-diffusion-xl-base-1.0",
-            native_side=1024,
-            default_steps=30,
-            max_steps=60,
-            guidance=7.0,
-            scheduler="Euler",
-            default_strength=0.55,
-        ),
-    },
-    licences={
-        # Model card metadata: license_name sai-nc-community (non-commercial; commercial use
-        # needs Stability AI's community/enterprise licence, see stability.ai/license).
-        "stabilityai/sdxl-turbo": "Stability AI Non-Commercial Research Community License",
-        "stabilityai/stable-diffusion-xl-base-1.0": "CreativeML Open RAIL++-M",
-        "madebyollin/taesdxl": "MIT",
-        # Upscale ×2/×4 (models/upscale_presets.py); model card: license openrail++.
-        "stabilityai/stable-diffusion-x4-upscaler": "CreativeML Open RAIL++-M",
-    },
-)
-
-FAMILIES: dict[str, Family] = {f.name: f for f in (TINY, SDXL)}
+FAMILIES: dict[str, Family] = builtin_families()
+TINY = FAMILIES["tiny"]
+SDXL = FAMILIES["sdxl"]
 
 
 def get_family(name: str) -> Family:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 
@@ -51,6 +52,18 @@ class GenerationRequest:
     # `anchor_scale` (0-1; None: DEFAULT_ANCHOR_SCALE).
     anchor_image: Image.Image | None = field(default=None, compare=False)
     anchor_scale: float | None = None
+    # LoRAs applied for this call only (models/lora.py), in order.
+    loras: tuple[LoraUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoraUse:
+    """One LoRA for one call: its name (recorded), where its weights are, and its weight."""
+
+    name: str
+    source: str  # a .safetensors file, a folder, or a Hub repo id
+    weight: float = 1.0
+    weight_name: str | None = None  # the file inside a folder or repo
 
 
 @dataclass(frozen=True)
@@ -74,3 +87,8 @@ class GenerationResult:
     # The fast decoder that turned latents into pixels (e.g. "madebyollin/taesdxl"); None: the
     # family's full VAE.
     decoder: str | None = None
+    # False for hosted models: the same seed and prompt do not give the same bytes again.
+    reproducible: bool = True
+    # What was sent to a hosted model (no key, no image bytes); None for local tiers.
+    hosted_request: dict[str, Any] | None = None
+    loras: tuple[LoraUse, ...] = ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -20,10 +21,14 @@ from PIL import Image
 
 from models import batch as batching
 from models import inpaint as inpainting
+from models import lora as loras
 from models import speed
 from models import upscale as upscaling
+from models.backends import HostedOptions
+from models.backends.gemini import GeminiBackend
 from models.decoders import VAE, Decoders, check_decoder
-from models.presets import DRAFT, Family, get_family
+from models.pipelines_loader import load_configured_pipelines
+from models.presets import DRAFT, Family, TierPreset, get_family
 from models.request import (
     CancelCheck,
     GeneratedImage,
@@ -36,10 +41,18 @@ from models.resolve import batch_key, fit_init, resolve
 from models.sdxl import load_sdxl_pipelines
 from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
+from models.unbatched import generate_one_by_one
 from models.video import VideoRequest, VideoResult, VideoRunner
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
-LOADERS: dict[str, Loader] = {"tiny": load_tiny_pipelines, "sdxl": load_sdxl_pipelines}
+# By a family's `loader` (models/families.py): built in code, SDXL's UNet swap, or per tier.
+LOADERS: dict[str, Loader] = {
+    "tiny": load_tiny_pipelines,
+    "sdxl": load_sdxl_pipelines,
+    "pipelines": load_configured_pipelines,
+}
+# By a tier's `backend`, for tiers that run elsewhere (models/backends/).
+HOSTED_BACKENDS: dict[str, Callable[[HostedOptions], Any]] = {"gemini": GeminiBackend}
 
 # What people call samplers (the names in A1111/Comfy UIs), recorded on assets.
 SCHEDULER_NAMES = {
@@ -49,6 +62,7 @@ SCHEDULER_NAMES = {
     "DDIMScheduler": "DDIM",
     "LCMScheduler": "LCM",
     "UniPCMultistepScheduler": "UniPC",
+    "FlowMatchEulerDiscreteScheduler": "FlowMatch Euler",
 }
 # Images per pipeline call: --n tops out at 8, so one job's variants always share one call.
 DEFAULT_MAX_BATCH = 8
@@ -88,6 +102,7 @@ class ModelRunner:
         slice_decode: bool | None = None,
         compile: bool = False,
         channels_last: bool = False,
+        hosted: HostedOptions | None = None,
     ) -> None:
         """``max_batch`` images per pipeline call (0: DEFAULT_MAX_BATCH); ``draft_decoder``
         ``vae`` or ``taesd`` for the draft tier; ``slice_decode`` decodes image by image (None:
@@ -95,8 +110,12 @@ class ModelRunner:
         ``channels_last``: models/speed.py, applied when the family loads (compiled modules
         are warmed there, at each tier's native size)."""
         self.family: Family = get_family(family) if isinstance(family, str) else family
-        if self.family.name not in LOADERS:
+        if self.family.loader not in LOADERS:
             raise ValueError(f"no loader for model family {self.family.name!r}")
+        self._hosted_options = hosted or HostedOptions()
+        self._backends: dict[str, Any] = {}
+        # IP-Adapter, upscaler and video come from a built-in family (`extras`), if any.
+        self._extras = self.family.extras or self.family.name
         self.device = device or default_device()
         self.dtype = dtype or default_dtype(self.device)
         self._hub = {"cache_dir": cache_dir, "local_files_only": local_files_only}
@@ -107,7 +126,7 @@ class ModelRunner:
         self._inpaint: dict[str, DiffusionPipeline] = {}
         self._upscaler: DiffusionPipeline | None = None
         self.load_seconds: float | None = None
-        self._style = StyleAdapters(self.family.name, self.device, self.dtype, self._hub)
+        self._style = StyleAdapters(self._extras, self.device, self.dtype, self._hub)
         if max_batch < 0:
             raise ValueError(f"max batch must be 0 (default) or more, got {max_batch}")
         self.max_batch = max_batch or DEFAULT_MAX_BATCH
@@ -136,7 +155,7 @@ class ModelRunner:
             if self._text2image is not None:
                 return 0.0
             started = time.perf_counter()
-            loader = LOADERS[self.family.name]
+            loader = LOADERS[self.family.loader]
             self._text2image = loader(self.family, self.device, self.dtype, **self._hub)
             self.load_seconds = time.perf_counter() - started
             if self.compile or self.channels_last:
@@ -167,7 +186,12 @@ class ModelRunner:
 
     def pipeline(self, tier: str, image_to_image: bool = False) -> DiffusionPipeline:
         """The pipeline for a tier and mode; img2img is derived once, sharing every module."""
-        self.family.tier(tier)  # a clear error for unknown tiers
+        preset = self.family.tier(tier)  # a clear error for unknown tiers
+        if preset.hosted:
+            raise ValueError(
+                f"the {tier} tier of the {self.family.name} models runs on {preset.backend} "
+                f"({preset.model_id}), which has no local pipeline for this"
+            )
         with self._lock:
             self.warm()
             assert self._text2image is not None
@@ -190,7 +214,7 @@ class ModelRunner:
         first call and is kept, under the same lock as the image pipelines."""
         with self._lock:
             if self._video is None:
-                self._video = VideoRunner(self.family.name, self.device, self.dtype, **self._hub)
+                self._video = VideoRunner(self._extras, self.device, self.dtype, **self._hub)
             return self._video.animate(request, progress, cancelled)
 
     def inpaint_pipeline(self, tier: str) -> DiffusionPipeline:
@@ -207,7 +231,7 @@ class ModelRunner:
     def upscaler(self) -> tuple[DiffusionPipeline, upscaling.UpscalerPreset]:
         """The family's upscaler, loaded on first use (it shares nothing with SDXL: the x4
         model has its own SD 2 text encoder, UNet and VAE)."""
-        preset = upscaling.UPSCALERS.get(self.family.name)
+        preset = upscaling.UPSCALERS.get(self._extras)
         if preset is None:
             raise ValueError(f"model family {self.family.name!r} has no upscaler")
         with self._lock:
@@ -235,6 +259,8 @@ class ModelRunner:
     def describe_inpaint(self, request: inpainting.InpaintRequest) -> GenerationResult:
         """What ``inpaint`` will use (model, scheduler, steps, guidance), without running it."""
         tier = self.family.tier(request.tier)
+        if (hosted := self.hosted_backend(tier)) is not None:
+            return hosted.describe_inpaint(request, tier)
         steps, guidance, _ = inpainting.check(request, tier)
         pipe = self.inpaint_pipeline(tier.name)
         return GenerationResult(
@@ -256,6 +282,8 @@ class ModelRunner:
     ) -> GenerationResult:
         """Regenerate the masked area, one image per seed; outside the mask the source stays."""
         tier = self.family.tier(request.tier)
+        if (hosted := self.hosted_backend(tier)) is not None:
+            return hosted.inpaint(request, tier, progress, cancelled, on_image)
         with self._lock:
             pipe = self.inpaint_pipeline(tier.name)
             self._wire(pipe)
@@ -293,9 +321,13 @@ class ModelRunner:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,
         strength) without running it: callers that save images as they arrive need it first."""
         tier = self.family.tier(request.tier)
+        hosted = self.hosted_backend(tier)
+        if hosted is not None:
+            return hosted.describe(request, tier)
         steps, guidance, strength = resolve(request, tier)
         pipe = self.pipeline(tier.name, image_to_image=request.init_image is not None)
         return GenerationResult(
+            loras=request.loras,
             images=[],
             model_id=tier.model_id,
             scheduler=scheduler_name(pipe.scheduler),
@@ -323,6 +355,14 @@ class ModelRunner:
         chunk and after each step; images of finished chunks were already handed over), and
         ModelUnavailable when the family cannot be loaded.
         """
+        tier = self.family.tier(request.tier)
+        hosted = self.hosted_backend(tier)
+        if hosted is not None:
+            # LoRAs are weights for local pipelines: a hosted tier runs (and records) none.
+            request = replace(request, loras=())
+            return hosted.generate(request, tier, progress, cancelled, on_image=on_image)
+        if request.loras:
+            return self._generate_with_loras(request, progress, cancelled, on_image)
         outcome = self.generate_many([batching.Member.of(request, progress, cancelled, on_image)])
         result = outcome[0]
         if isinstance(result, GenerationCancelled):
@@ -343,6 +383,8 @@ class ModelRunner:
         started = time.perf_counter()
         first = requests[0]
         tier = self.family.tier(first.tier)
+        if not self.batches(tier.name, first.init_image is not None):
+            return [self._alone(member) for member in members]
         resolved = [resolve(r, tier) for r in requests]
         steps, guidance, strength = resolved[0]
         style_scale = anchor_scale(first.anchor_image, first.anchor_scale)
@@ -405,3 +447,48 @@ class ModelRunner:
                 )
             )
         return outcomes
+
+    def batches(self, tier: str, image_to_image: bool = False) -> bool:
+        """Whether the tier's pipeline runs through the batched path (models/batch.py decodes
+        SDXL-layout latents itself); FLUX and SD3 pipelines run image by image."""
+        pipe = self.pipeline(tier, image_to_image=image_to_image)
+        return type(pipe).__name__.startswith("StableDiffusionXL")
+
+    def _alone(self, member: batching.Member) -> GenerationResult | GenerationCancelled:
+        """One member of a batch on a pipeline that does not batch (see ``batches``)."""
+        assert member.request is not None
+        with self._lock:
+            try:
+                return generate_one_by_one(
+                    self, member.request, member.progress, member.cancelled, member.on_image
+                )
+            except GenerationCancelled as stopped:
+                return stopped
+
+    def hosted_backend(self, tier: TierPreset) -> Any:
+        """The backend object of a hosted tier (made once per runner), None for local tiers."""
+        if not tier.hosted:
+            return None
+        with self._lock:
+            if tier.backend not in self._backends:
+                self._backends[tier.backend] = HOSTED_BACKENDS[tier.backend](self._hosted_options)
+            return self._backends[tier.backend]
+
+    def _generate_with_loras(
+        self,
+        request: GenerationRequest,
+        progress: ProgressCallback | None,
+        cancelled: CancelCheck | None,
+        on_image: Callable[[int, GeneratedImage], None] | None,
+    ) -> GenerationResult:
+        """``generate`` with the request's LoRAs loaded on the tier's modules for this call only
+        (models/lora.py); every pipeline derived from the tier shares them while loaded."""
+        with self._lock:
+            self.warm()
+            pipe = self.pipeline(request.tier, image_to_image=request.init_image is not None)
+            with loras.applied(pipe, request.loras):
+                result = self.generate(
+                    replace(request, loras=()), progress, cancelled, on_image=on_image
+                )
+        result.loras = request.loras
+        return result

@@ -76,8 +76,7 @@ class StyleAdapters:
     def __init__(
         self, family: str, device: str, dtype: torch.dtype, hub: dict[str, Any] | None = None
     ) -> None:
-        if family not in ADAPTER_LOADERS:
-            raise ValueError(f"no IP-Adapter for model family {family!r}")
+        # A family without an IP-Adapter is refused when an anchor is used, not at start.
         self.family = family
         self.device = device
         self.dtype = dtype
@@ -90,7 +89,8 @@ class StyleAdapters:
         self, pipe: DiffusionPipeline, image: Image.Image | None, scale: float | None
     ) -> dict[str, Any]:
         """Wire ``pipe`` for this call and return the extra call arguments (none un-anchored)."""
-        adapted = self._adapted.get(id(pipe.unet))
+        # FLUX and other transformer pipelines have no UNet (and no IP-Adapter here).
+        adapted = self._adapted.get(id(getattr(pipe, "unet", None)))
         if image is None:
             if adapted is not None and adapted.active:
                 adapted.plain.apply(pipe.unet)
@@ -106,6 +106,11 @@ class StyleAdapters:
         return {"ip_adapter_image": image.convert("RGB")}
 
     def _load(self, pipe: DiffusionPipeline) -> _Adapted:
+        if self.family not in ADAPTER_LOADERS:
+            raise ValueError(
+                f"the {self.family} models have no IP-Adapter for style anchors; "
+                "unlock the style (or use --anchor none) for them"
+            )
         plain = _Wiring.of(pipe.unet)
         self._share_encoder(pipe)
         with _quiet_casts():

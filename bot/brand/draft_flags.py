@@ -23,6 +23,7 @@ class BrandedDraft:
     options: DraftOptions
     tier: str = "draft"
     params: dict[str, Any] = field(default_factory=dict)  # extra job params
+    extras: dict[str, str] = field(default_factory=dict)  # other features' flags, as typed
 
 
 def prepare_draft(
@@ -43,6 +44,8 @@ def prepare_draft(
         params["recipe_id"] = recipe["id"]
         if recipe.get("anchor_id"):
             params["anchor"] = recipe["anchor_id"]
+        if recipe.get("loras") and "lora" not in extras:
+            extras = {**extras, "lora": recipe["loras"]}  # the person's --lora wins
     if "anchor" in extras:
         params["anchor"] = anchors.resolve_flag(store, team_id, extras["anchor"])
-    return BrandedDraft(options, tier, params)
+    return BrandedDraft(options, tier, params, extras)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.brand import anchors
 from bot.jobs import rows as jobs
 from bot.jobs.generation import GenerationPlan, plan_generation
+from bot.jobs.lanes import claim_next_in
 from bot.jobs.rows import Job
 from bot.store.assets import job_assets
 from bot.store.database import Store
@@ -45,9 +46,12 @@ def batch_key(store: Store, job: Job) -> Hashable | None:
     if job.kind not in BATCHABLE_KINDS:
         return None
     params = job.params
+    if params.get("loras") or params.get("lane"):
+        return None  # LoRAs load per call; hosted tiers run on their own lanes
     init = bool(params.get("init_asset_id"))
     anchor = anchors.for_job(store, params, job.channel_id, job.thread_ts)
     return (
+        params.get("family"),
         params["tier"],
         params["width"],
         params["height"],
@@ -89,13 +93,19 @@ def pick_batch(
     return batch
 
 
-def claim_batch(store: Store, max_batch: int, cross_batch: bool) -> list[Job]:
-    """Move the fairest queued job, and the jobs that may share its batch, to running."""
+def claim_batch(
+    store: Store, max_batch: int, cross_batch: bool, *, local_only: bool = False
+) -> list[Job]:
+    """Move the fairest queued job, and the jobs that may share its batch, to running.
+
+    ``local_only`` leaves hosted tiers' jobs to their lanes (bot/jobs/lanes.py)."""
     if not cross_batch:
-        job = jobs.claim_next(store)
+        job = claim_next_in(store, None) if local_only else jobs.claim_next(store)
         return [job] if job is not None else []
     with store.write() as db:
         order = jobs.queue_order(store)
+        if local_only:
+            order = [i for i in order if not jobs.get_job(store, i).params.get("lane")]
         if not order:
             return []
         head = jobs.get_job(store, order[0])
@@ -125,6 +135,9 @@ def run_merged(engine: Engine, batch: list[Job], runner: Any, stopping: threadin
     """
     from bot.jobs.engine import EngineStopping, job_progress, plain_error
 
+    for_family = getattr(runner, "for_family", None)
+    if for_family is not None:  # batch_key keeps one family per batch
+        runner = for_family(batch[0].params.get("family"))
     plans: list[GenerationPlan] = []
     for job in batch:
         engine.events.started(job)

@@ -23,6 +23,8 @@ FLAG_HELP: dict[str, str] = {
     "--steps N": "denoising steps, bounded per tier",
     '--recipe NAME slot="value"': "run a saved recipe; your other flags override it",
     "--anchor NAME|none": "follow this style anchor, or none, instead of the thread's",
+    "--lora NAME[:W]|none": "apply a configured LoRA at weight W (default its own), several "
+    "with commas; none drops the channel's",
 }
 USAGE = (
     "Usage: `/draft <prompt> [--n 1-8] [--ar W:H] [--seed N] [--no things to avoid] [--steps N]`"

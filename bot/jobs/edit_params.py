@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.jobs import rows as jobs
+from bot.jobs.lanes import lane_for
 from bot.jobs.params import aspect_text, carried_choices, seeds_from
 from bot.store.database import Store
 from models.masks import CELL_NAMES, working_size
@@ -82,6 +83,8 @@ def _base(asset: dict[str, Any], tier_name: str) -> dict[str, Any]:
         "height": asset["height"],
         "source_asset_id": asset["id"],
         "source_variant": asset.get("variant"),
+        # An edit runs on the family that made its source (a channel may pick another).
+        **({"family": asset["family"]} if asset.get("family") else {}),
     }
 
 
@@ -125,6 +128,7 @@ def vary_params(
         "init_asset_id": asset["id"],
         "strength": strength,
         "vary": mode,
+        **lane_for(tier),
     }
 
 
@@ -154,6 +158,7 @@ def edit_params(
         "steps": tier.default_steps,
         "guidance": tier.guidance,
         "strength": 1.0,
+        **lane_for(tier),
     }
     if cells:
         params["cells"] = sorted(set(cells))
@@ -187,7 +192,7 @@ def upscale_params(
 ) -> dict[str, Any]:
     if scale not in SCALES:
         raise EditError(f"Upscale factors are {', '.join(f'×{s}' for s in SCALES)}.")
-    preset = UPSCALERS.get(family.name)
+    preset = UPSCALERS.get(family.extras or family.name)
     if preset is None:
         raise EditError(f"The {family.name} model family has no upscaler.")
     width, height = output_size(asset["width"], asset["height"], scale)

@@ -19,12 +19,14 @@ from bot.jobs import batching
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
+from bot.jobs.lanes import claim_next_in
 from bot.jobs.rows import Job
 from bot.quality.compute import run_metered
 from bot.store.database import Store
 from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
+ALL_LANES = "*"  # a device worker that also runs hosted jobs (no hosted lane is running)
 
 
 class Runner(Protocol):
@@ -85,6 +87,11 @@ class Engine(ABC):
         try:
             if executor is None:
                 raise ValueError(f"no executor for job kind {job.kind!r}")
+            # A worker holding several families (bot/jobs/family_runners.py) runs each job on
+            # the family recorded in its params.
+            for_family = getattr(runner, "for_family", None)
+            if for_family is not None:
+                runner = for_family(job.params.get("family"))
             assets = run_metered(
                 executor, job, runner, self.store, self.assets_dir, progress, cancelled
             )
@@ -146,6 +153,7 @@ class EmbeddedEngine(Engine):
         devices: list[str],
         *,
         cross_batch: bool = True,
+        hosted_lanes: dict[str, int] | None = None,
     ) -> None:
         """``cross_batch``: merge compatible queued jobs of different people into one call
         (bot/jobs/batching.py), up to the runner's ``max_batch`` images."""
@@ -153,6 +161,8 @@ class EmbeddedEngine(Engine):
         self.cross_batch = cross_batch
         self.runner_factory = runner_factory
         self.devices = devices
+        # Hosted backend → how many of its calls may run at once (bot/jobs/lanes.py).
+        self.hosted_lanes = {k: v for k, v in (hosted_lanes or {}).items() if v > 0}
         self._wakeup = threading.Condition()
         self._pending_wake = False
         self._stopping = threading.Event()
@@ -166,6 +176,16 @@ class EmbeddedEngine(Engine):
             log.info("resuming %d interrupted job(s)", resumed)
         for device in self.devices:
             self._start_worker(device)
+        for lane, count in self.hosted_lanes.items():
+            for index in range(count):
+                thread = threading.Thread(
+                    target=self._work_hosted,
+                    args=(lane,),
+                    name=f"dailies-{lane}-{index}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def _start_worker(self, device: str) -> None:
         thread = threading.Thread(
@@ -207,13 +227,29 @@ class EmbeddedEngine(Engine):
             self._ready_count += 1
             if self._ready_count == len(self.devices):
                 self.ready.set()
-        max_batch = getattr(runner, "max_batch", 1)
-        merging = self.cross_batch and hasattr(runner, "generate_many")
+        self._claim_and_run(runner, None if self.hosted_lanes else ALL_LANES)
+
+    def _work_hosted(self, lane: str) -> None:
+        """A hosted lane's worker: nothing to load (its calls go out over HTTP)."""
+        self._claim_and_run(self.runner_factory("cpu"), lane)
+
+    def _claim_and_run(self, runner: Runner, lane: Any) -> None:
+        """Claim and run jobs until stopped: all of them (ALL_LANES, when no hosted lanes
+        run), local ones (None, in batches where they fit) or one hosted backend's."""
+        local = lane in (None, ALL_LANES)
+        max_batch = getattr(runner, "max_batch", 1) if local else 1
+        merging = local and self.cross_batch and hasattr(runner, "generate_many")
         while not self._stopping.is_set():
             if not self.can_claim(runner):
                 self._stopping.wait(1.0)
                 continue
-            batch = batching.claim_batch(self.store, max_batch, merging)
+            if local:
+                batch = batching.claim_batch(
+                    self.store, max_batch, merging, local_only=lane is None
+                )
+            else:
+                job = claim_next_in(self.store, lane)
+                batch = [job] if job is not None else []
             if not batch:
                 if self.retire(runner):
                     return

@@ -21,7 +21,13 @@ from bot.store.assets import (
     save_generated,
 )
 from bot.store.database import Store
-from models.request import CancelCheck, GeneratedImage, GenerationRequest, ProgressCallback
+from models.request import (
+    CancelCheck,
+    GeneratedImage,
+    GenerationRequest,
+    LoraUse,
+    ProgressCallback,
+)
 from models.runner import ModelRunner
 
 
@@ -86,6 +92,7 @@ def plan_generation(
         strength=params.get("strength") if init_image is not None else None,
         anchor_image=anchor_image,
         anchor_scale=anchor["scale"] if anchor is not None else None,
+        loras=tuple(LoraUse(**lora) for lora in params.get("loras") or ()),
     )
     used = runner.describe(request)
     saves = BackgroundSaves()

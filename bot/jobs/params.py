@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.jobs.draft_options import MAX_ASPECT_SIDE_RATIO, MAX_SEED, DraftOptions, OptionsError
+from bot.jobs.lanes import lane_for
 from bot.jobs.rows import Job
 from models.presets import Family, size_for_aspect
 
@@ -59,7 +60,7 @@ def aspect_size(settings: Settings, family: Family, tier: str, aspect: str) -> t
 # Choices a command makes for everything drawn from its images, not for one render: the jobs made
 # from a job's image (a final, the next iteration) carry them over. "anchor" is --anchor's id or
 # "none" (bot/anchors.for_job reads it).
-CARRIED = ("anchor",)
+CARRIED = ("anchor", "family", "loras")
 
 
 def carried_choices(params: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +93,8 @@ def draft_params(
         "seeds": seeds_from(options.seed, options.n),
         "steps": options.steps or preset.default_steps,
         "guidance": preset.guidance,
+        "family": family.name,
+        **lane_for(preset),
     }
 
 

@@ -28,6 +28,10 @@ class ImageParameters:
     denoising_strength: float | None = None
     # A1111's "VAE" field: the decoder, when it is not the model's own (a draft's TAESD).
     vae: str | None = None
+    # A1111 writes the LoRAs into the prompt as <lora:NAME:W>; "" when none.
+    lora_tags: str = ""
+    # Hosted models cannot remake the same bytes from the seed; said in the file too.
+    reproducible: bool = True
 
     def to_text(self) -> str:
         fields = [
@@ -42,7 +46,9 @@ class ImageParameters:
             fields.append(f"Denoising strength: {self.denoising_strength:g}")
         if self.vae:
             fields.append(f"VAE: {self.vae}")
-        lines = [self.prompt]
+        if not self.reproducible:
+            fields.append("Reproducible: no (hosted model)")
+        lines = [f"{self.prompt} {self.lora_tags}" if self.lora_tags else self.prompt]
         if self.negative_prompt:
             lines.append(f"Negative prompt: {self.negative_prompt}")
         lines.append(", ".join(fields))

@@ -20,6 +20,8 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs import rows as jobs
 from bot.jobs.draft_options import MAX_PROMPT_CHARS, OptionsError, parse_draft_text, split_flags
+from bot.jobs.lanes import lane_for
+from bot.jobs.model_choice import family_of
 from bot.jobs.params import aspect_size, asset_aspect, carried_choices, seeds_from
 from bot.jobs.rows import Job
 from bot.review.votes import tally
@@ -178,6 +180,7 @@ def iteration_params(
     flags = " ".join(f"--{flag} {value}".rstrip() for flag, value in pairs)
     options, _ = parse_draft_text(f"{prompt} {flags}".strip())
     given = {flag for flag, _ in pairs}
+    family = family_of(source.params, settings, family)  # the thread's, not the default
     preset = family.tiers[DRAFT]
     aspect_text = options.aspect_text if given & {"ar", "aspect"} else asset_aspect(pick, source)
     if options.steps is not None and options.steps > preset.max_steps:
@@ -205,6 +208,7 @@ def iteration_params(
         "iteration": iteration,
         "change": change,
         **carried_choices(source.params),
+        **lane_for(preset),
     }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs import rows as jobs
 from bot.jobs.generation import run_generation_job
+from bot.jobs.lanes import lane_for
+from bot.jobs.model_choice import family_of
 from bot.jobs.params import aspect_size, asset_aspect, carried_choices
 from bot.jobs.rows import Job
 from bot.review.iteration import img2img_steps, iteration_of
@@ -29,6 +31,7 @@ from models.request import CancelCheck, ProgressCallback
 def final_params(
     draft: dict[str, Any], draft_job: Job, promoted_by: str, settings: Settings, family: Family
 ) -> dict[str, Any]:
+    family = family_of(draft_job.params, settings, family)  # the draft's, not the default
     preset = family.tiers[FINAL]
     aspect = asset_aspect(draft, draft_job)
     width, height = aspect_size(settings, family, FINAL, aspect)
@@ -49,6 +52,7 @@ def final_params(
         "source_iteration": iteration_of(draft_job) if draft_job.kind == "draft" else None,
         "source_variant": draft["variant"],
         **carried_choices(draft_job.params),
+        **lane_for(preset),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tempfile
 import time
@@ -21,6 +22,7 @@ from PIL import Image
 from bot.jobs.rows import Job
 from bot.media.png_params import ImageParameters
 from bot.store.database import Store
+from models.lora import a1111_tags
 from models.request import GeneratedImage, GenerationResult
 
 
@@ -162,7 +164,17 @@ def save_generated(
         model=used.model_id,
         denoising_strength=used.strength,
         vae=used.decoder,
+        lora_tags=a1111_tags(used.loras),
+        reproducible=used.reproducible,
     )
+    made_by = {
+        "family": job.params.get("family"),
+        "loras": json.dumps([{"name": u.name, "weight": u.weight} for u in used.loras])
+        if used.loras
+        else None,
+        "reproducible": int(used.reproducible),
+        "hosted_request": json.dumps(used.hosted_request) if used.hosted_request else None,
+    }
     return save_image_asset(
         store,
         assets_dir,
@@ -176,7 +188,7 @@ def save_generated(
         user_id=job.user_id,
         channel_id=job.channel_id,
         thread_ts=job.thread_ts,
-        extra={**(extra or {}), "decoder": used.decoder},
+        extra={**made_by, **(extra or {}), "decoder": used.decoder},
     )
 
 

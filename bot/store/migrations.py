@@ -276,5 +276,21 @@ def m013_ray_workers(db: Database) -> None:
     db["jobs"].add_column("worker_losses", int, not_null_default=0)
 
 
+@migrations()
+def m010_models(db: Database) -> None:
+    """What made each asset when families are configured: the family, the LoRAs (JSON, with
+    weights), whether the bytes can be made again from the seed (hosted models: no) and the
+    request a hosted model was sent (JSON, no key). Per channel: its model family and default
+    LoRAs, NULL meaning the bot's default family and no LoRA. Per recipe: its LoRAs (the
+    `--lora` text, taken from the variant it was saved from)."""
+    db["assets"].add_column("family", str)
+    db["assets"].add_column("loras", str)
+    db["assets"].add_column("reproducible", int, not_null_default=1)
+    db["assets"].add_column("hosted_request", str)
+    db["channel_settings"].add_column("models", str)
+    db["channel_settings"].add_column("loras", str)
+    db["recipes"].add_column("loras", str)
+
+
 # Later rooms keep their migrations in modules of their own, registered on the same object.
 import bot.store.migrations_library  # noqa: E402, F401

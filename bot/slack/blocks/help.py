@@ -84,6 +84,8 @@ COMMANDS: list[tuple[str, str]] = [
         "useful yield, waste-to-asset ratio, device seconds (and cost) per usable asset,"
         " QC-flag precision, with a chart",
     ),
+    ("/dailies models [NAME | default]", "this channel's model family; alone, lists them"),
+    ("/dailies lora [NAME[:W] | none]", "this channel's default LoRA; alone, lists them"),
 ]
 
 
