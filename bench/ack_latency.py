@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from models.runner import ModelRunner
 from tests.handlers.conftest import start_bot
-from tests.slack_imitation import SlackImitation
+from bot.playground.slack_api import SlackImitation
 
 
 class BusyRunner:

@@ -24,7 +24,7 @@ import torch
 
 from models.runner import ModelRunner
 from tests.handlers.conftest import start_bot
-from tests.slack_imitation import SlackImitation
+from bot.playground.slack_api import SlackImitation
 
 PROMPT = "a red sneaker on wet marble"
 

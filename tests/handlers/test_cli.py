@@ -102,7 +102,7 @@ def test_serve_without_tokens_says_which_are_missing(tmp_path):
 
 
 def test_serve_says_when_slack_cannot_be_reached_or_refuses_the_token(tmp_path):
-    from tests.slack_imitation import SlackImitation
+    from bot.playground.slack_api import SlackImitation
 
     done = run_cli(
         "serve",

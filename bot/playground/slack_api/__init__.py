@@ -1,4 +1,4 @@
-"""Local imitation of Slack for end-to-end tests: Web API server, signed sender, bolt host.
+"""A local imitation of Slack: Web API server, signed sender, bolt host (tests and playground).
 
 Why it exists and what it enforces: see ``imitation.py`` (server; one module per Web API method
 family: ``api_*.py``, ``response_urls.py``, with ``http_handler.py``, ``message_store.py`` and

@@ -1,4 +1,4 @@
-"""A local imitation of Slack's Web API for end-to-end tests.
+"""A local imitation of Slack's Web API, for end-to-end tests and the playground.
 
 Why: mocks of ``WebClient`` accept anything, so a bot that works against mocks can still be refused
 by Slack (too many blocks, a ``slack_file`` that is not processed yet, a thread that does not
@@ -32,7 +32,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 # The ``X as X`` imports re-export names this module defined before it was split into the
-# modules below, so ``from tests.slack_imitation.imitation import X`` keeps working.
+# modules below, so ``from bot.playground.slack_api.imitation import X`` keeps working.
 from .api_chat import ChatMethods
 from .api_errors import ApiError
 from .api_errors import _blocks_error as _blocks_error
