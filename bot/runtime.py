@@ -54,6 +54,16 @@ def worker_devices(settings: Settings) -> list[str]:
     return devices
 
 
+def resolve_family_name(name: str) -> str:
+    """``auto`` → ``sdxl`` with a CUDA GPU (the real models), else ``tiny`` (runs anywhere,
+    offline); any other name is the family asked for."""
+    if name != "auto":
+        return name
+    import torch
+
+    return "sdxl" if torch.cuda.is_available() else "tiny"
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -61,7 +71,7 @@ def build_runtime(
     runner_factory: Callable[[str], Runner] | None = None,
     devices: list[str] | None = None,
 ) -> Runtime:
-    family = get_family(settings.models)
+    family = get_family(resolve_family_name(settings.models))
     store = Store(settings.db_path)
     settings.assets_dir.mkdir(parents=True, exist_ok=True)
     outbox = Outbox() if with_slack else None

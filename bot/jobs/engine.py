@@ -20,6 +20,7 @@ from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
 from bot.jobs.rows import Job
 from bot.store.database import Store
+from models.hub import ModelUnavailable
 from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,9 @@ def plain_error(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if "out of memory" in text.lower():
         return "the GPU ran out of memory; try fewer variants or a smaller size"
+    if isinstance(exc, ModelUnavailable):
+        # Its one line ends with the fix (the Hub, a cache, or the tiny family): never cut it.
+        return text.splitlines()[0]
     return text.splitlines()[0][:500]
 
 

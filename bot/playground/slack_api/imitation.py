@@ -55,6 +55,7 @@ from .inspection import T as T
 from .message_store import _PRIVATE_KEYS as _PRIVATE_KEYS
 from .message_store import MessageStore
 from .message_store import _public as _public
+from .persistence import _READS, Persistence
 from .response_urls import _RESPONSE_URL_USES as _RESPONSE_URL_USES
 from .response_urls import ResponseUrls
 
@@ -73,6 +74,7 @@ _FORM_ONLY_METHODS = frozenset(
 
 
 class SlackImitation(
+    Persistence,
     Inspection,
     MessageStore,
     ChatMethods,
@@ -127,11 +129,12 @@ class SlackImitation(
         self._calls: list[tuple[str, dict[str, Any]]] = []
         self._outcomes: list[dict[str, Any]] = []
         self._post_buckets: dict[str, tuple[float, float]] = {}
+        self._init_changes()
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> SlackImitation:
-        """Bind an ephemeral loopback port and serve in a daemon thread."""
+    def start(self, port: int = 0) -> SlackImitation:
+        """Bind a loopback port (an ephemeral one by default) and serve in a daemon thread."""
         if self._server is not None:
             return self
         imitation = self
@@ -139,7 +142,7 @@ class SlackImitation(
         class Handler(_Handler):
             owner = imitation
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
         self._root = f"http://127.0.0.1:{port}/"
@@ -221,6 +224,8 @@ class SlackImitation(
             self._outcomes.append(
                 {"method": method, "params": record, "status": status, "response": body}
             )
+            if status == 200 and method not in _READS:
+                self._touch()
             return status, headers, body
 
 
