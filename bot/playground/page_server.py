@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,9 +124,44 @@ class _PageHandler(BaseHTTPRequestHandler):
                 return
             name = owner.workspace.slack.file_names().get(file_id, "")
             ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            self._send(200, ctype, data, cache=True)
+            self._send_file(ctype, data)
         else:
             self._send(404, "text/plain", b"not found")
+
+    def _send_file(self, ctype: str, data: bytes) -> None:
+        """A file, or the byte range asked for: a browser reads an MP4's index (often at the
+        end) with Range requests before it plays, and seeks with them when a clip loops."""
+        match = re.match(r"^bytes=(\d*)-(\d*)$", self.headers.get("Range") or "")
+        if not match or not data or match.group(0) == "bytes=-":
+            self.send_response(200)
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "max-age=3600")
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        first, last = match.groups()
+        if first:
+            start, end = int(first), int(last) if last else len(data) - 1
+        else:  # the last N bytes
+            start, end = max(0, len(data) - int(last)), len(data) - 1
+        end = min(end, len(data) - 1)
+        if start > end:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(data)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        part = data[start : end + 1]
+        self.send_response(206)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.send_header("Content-Length", str(len(part)))
+        self.send_header("Cache-Control", "max-age=3600")
+        self.end_headers()
+        self.wfile.write(part)
 
     def _events(self) -> None:
         """Server-Sent Events: one ``change`` event per new version of the workspace."""

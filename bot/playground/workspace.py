@@ -20,6 +20,11 @@ from bot.playground.slack_api import SlackImitation, SlackSender
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
+def slack_escape(text: str) -> str:
+    """What Slack does to a person's text before an app sees it: ``& < >`` become entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class PlaygroundError(ValueError):
     """Something a person asked that Slack would not allow either; the page shows the message."""
 
@@ -99,7 +104,7 @@ class Workspace:
         """The composer's Enter: a slash command, or a message (an app_mention if it tags the
         bot; Slack sends the message event too, as it does for every message)."""
         self._require_channel(channel)
-        text = text.strip()
+        text = slack_escape(text.strip())
         if not text and not files:
             return
         command = re.match(r"^(/[a-z]+)(?:\s+(.*))?$", text, re.S)
