@@ -75,7 +75,16 @@ class Playground:
         if page:
             self.workspace.restore(page)
         self.info = family_info(self.runtime)
-        self.page = PageServer(self.workspace, self.info, host, port)
+        try:
+            self.page = PageServer(self.workspace, self.info, host, port)
+        except OSError as exc:
+            self.http.server_close()
+            self.runtime.close()
+            self.slack.stop()
+            raise OSError(
+                f"cannot serve the playground on {host}:{port} ({exc.strerror or exc}); "
+                "pass another --port"
+            ) from None
         self.url = self.page.url
 
     def start(self) -> str:
@@ -110,5 +119,7 @@ def serve_playground(settings: Settings, host: str, port: int, out: TextIO) -> N
     stopped = threading.Event()
     try:
         stopped.wait()
+    except KeyboardInterrupt:  # Ctrl-C is how a person ends the playground: no error
+        pass
     finally:
         playground.stop()
