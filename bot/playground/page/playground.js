@@ -390,10 +390,19 @@ function updateAutocomplete() {
   const list = $("autocomplete");
   const m = text.match(/^(\/\S*)(\s.*)?$/s);
   if (!m || !state.data) { list.hidden = true; suggestions = []; return; }
-  const typed = text.toLowerCase();
-  suggestions = state.data.commands.filter((c) => c.usage.toLowerCase().startsWith(m[1].toLowerCase())
-    && (!m[2] || c.usage.toLowerCase().startsWith(typed.split(" ").slice(0, 2).join(" ")) || c.usage.includes("…")));
-  if (m[2] && !m[1].match(/^\/(draft|dailies)$/)) suggestions = [];
+  // Word by word: typed words must equal the usage's (a placeholder such as NAME, <prompt> or
+  // [flags] takes any word), the word being typed must start the usage's word there.
+  const typed = text.toLowerCase().split(/\s+/);
+  const placeholder = (w) => /[<[\]|…]/.test(w) || /^[A-Z]/.test(w) || /^--/.test(w) && false;
+  suggestions = state.data.commands.filter((c) => {
+    const words = c.usage.split(/\s+/);
+    return typed.every((t, i) => {
+      const w = words[i];
+      if (w === undefined) return words.some((x) => /[<[\]…]/.test(x));
+      if (placeholder(w)) return true;
+      return i === typed.length - 1 ? w.toLowerCase().startsWith(t) : w.toLowerCase() === t;
+    });
+  }).slice(0, 12);
   if (!suggestions.length) { list.hidden = true; return; }
   picked = Math.min(picked, suggestions.length - 1);
   list.innerHTML = suggestions.map((c, i) => `<li role="option" data-i="${i}" class="${i === picked ? "sel" : ""}"><span class="usage">${esc(c.usage)}</span><span class="help">${esc(c.help)}</span></li>`).join("");
