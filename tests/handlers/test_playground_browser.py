@@ -85,6 +85,11 @@ def test_draft_vote_vary_and_animate(page) -> None:
     expect(note).to_contain_text("2 votes")
     expect(note).to_contain_text("@Bob")
     expect(note).to_contain_text("@Chen")
+    act_as(page, "Dana")
+    first.locator(".add-reaction").click()
+    page.locator("#picker").get_by_role("button", name=":one:").click()
+    expect(note).to_contain_text("3 votes")
+    expect(first.locator(".reaction.mine")).to_contain_text("1")
 
     more = first.locator("[data-block='variant_1_actions'] select")
     more.select_option(label="Vary subtle")
