@@ -1,4 +1,4 @@
-"""The playground in a real browser: a newcomer drafts, votes, varies and animates, alone.
+"""The playground in a real browser: a newcomer drafts, votes, varies, edits and animates, alone.
 
 Chromium drives the page that ``dailies serve`` serves without Slack tokens, against the tiny
 model family; every step asserts on what the page shows (images, tallies, a playing video, an
@@ -94,9 +94,7 @@ def test_draft_vote_vary_and_animate(page) -> None:
     more = first.locator("[data-block='variant_1_actions'] select")
     more.select_option(label="Vary subtle")
     expect(variants_messages(page)).to_have_count(2)
-    expect(variants_messages(page).nth(1).locator("[data-block^='variant_'] img")).to_have_count(
-        2
-    )
+    expect(variants_messages(page).nth(1).locator("[data-block^='variant_'] img")).to_have_count(2)
 
     first.locator("[data-block='variant_2_actions']").get_by_role("button", name="Animate").click()
     modal = page.get_by_role("dialog")
@@ -122,3 +120,37 @@ def test_a_bad_flag_is_answered_privately(page) -> None:
     expect(page.locator("#messages .thread-link")).to_have_count(0)
     act_as(page, "Dana")
     expect(note).to_have_count(0)  # another person does not see it
+
+
+def test_edit_region_errors_then_a_mask_reply(page, tmp_path) -> None:
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    page.get_by_label("Message").fill("/draft a lamp --n 1")
+    page.get_by_label("Message").press("Enter")
+    page.locator("#messages .thread-link").filter(has_text="repl").click()
+    variants = variants_messages(page)
+    variants.first.locator("[data-block='variant_1_actions'] select").select_option(
+        label="Edit region…"
+    )
+    modal = page.get_by_role("dialog")
+    modal.get_by_role("button", name="Edit").click()
+    expect(modal.locator("[data-input] .error")).to_have_count(2)  # under the two fields
+    expect(modal).to_contain_text("Tick at least one cell")
+    modal.get_by_label("1 · top-left").check()
+    modal.locator("[data-type='plain_text_input']").fill("a blue sky")
+    modal.get_by_role("button", name="Edit").click()
+    expect(modal).to_be_hidden()
+    expect(variants).to_have_count(2)
+
+    mask = tmp_path / "mask.png"
+    Image.new("L", (128, 128), 255).save(mask)
+    page.get_by_label("Attach file").set_input_files(str(mask))
+    page.get_by_label("Reply").fill("edit #1 a red sky")
+    page.get_by_label("Reply").press("Enter")
+    expect(variants).to_have_count(3)
+    page.get_by_label("Reply").fill("make it night --n 99")
+    page.get_by_label("Reply").press("Enter")
+    note = page.locator("#thread-messages .msg.ephemeral")
+    expect(note).to_contain_text("Only visible to you")
+    expect(note).to_contain_text("--n must be between 1 and 8")
