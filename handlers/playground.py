@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from typing import Any, TextIO
 
 from bot.config import Settings
@@ -69,7 +70,13 @@ class Playground:
         self.app = create_app(self.runtime)
         self.http = make_http_server(self.app, "127.0.0.1", 0)
         app_url = f"http://127.0.0.1:{self.http.server_port}/slack/events"
-        self.sender = SlackSender(app_url, secret, imitation=self.slack, timeout=30.0)
+        self.sender = SlackSender(
+            app_url,
+            secret,
+            imitation=self.slack,
+            timeout=30.0,
+            first_id=int(time.time() * 1000),  # unique across restarts (event ids)
+        )
         self.workspace = Workspace(self.slack, self.sender)
         self._fresh = page is None
         if page:

@@ -60,6 +60,16 @@ def test_a_restart_shows_the_same_conversation_and_history_reads_it(tmp_path, ti
         settings = Settings(home=home, models="tiny")
         lineage = run_history(settings, None, DESIGN, root_ts)
         assert "a blue kettle" in lineage
+        # The bot still answers in the old thread: a reply after the restart is its v2.
+        again.workspace.post(BOB, DESIGN, "make it night", thread_ts=root_ts)
+        again.slack.wait_for(
+            lambda: any(
+                "v2" in (m.get("text") or "") and m.get("blocks")
+                for m in again.slack.thread(DESIGN, root_ts)
+                if any(b.get("block_id") == "variant_1" for b in m.get("blocks") or [])
+            ),
+            timeout=120,
+        )
     finally:
         again.stop()
 
