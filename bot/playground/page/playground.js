@@ -189,7 +189,6 @@ function ephemeralHtml(e) {
 function renderList(el, items) {
   // Keyed by position and HTML: an unchanged message keeps its DOM node, so a playing video
   // keeps playing, an open menu stays open and images do not reload on every update.
-  const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
   const old = [...el.children];
   items.forEach((html, i) => {
     const node = old[i];
@@ -201,7 +200,15 @@ function renderList(el, items) {
     if (node) el.replaceChild(fresh, node); else el.appendChild(fresh);
   });
   old.slice(items.length).forEach((n) => n.remove());
-  if (atBottom) el.scrollTop = el.scrollHeight;
+  if (el._stick !== false) el.scrollTop = el.scrollHeight;
+}
+
+// A list read at its bottom stays at its bottom as messages arrive and images load (they grow
+// it after rendering); scrolled up, it stays where the person left it.
+for (const id of ["messages", "thread-messages"]) {
+  const el = $(id);
+  el.addEventListener("scroll", () => { el._stick = el.scrollHeight - el.scrollTop - el.clientHeight < 40; });
+  el.addEventListener("load", () => { if (el._stick !== false) el.scrollTop = el.scrollHeight; }, true);
 }
 
 function render() {
@@ -451,15 +458,27 @@ function clickContext(el) {
   return { ts: el.dataset.ts || (holder && holder.dataset.ts) || "", ephemeral_ts: el.dataset.ephemeral || null };
 }
 
+function openThread(ts) {
+  state.thread = ts;
+  $("thread-messages")._stick = true;
+  render();
+}
+
 document.addEventListener("click", (ev) => {
-  const t = ev.target.closest("button, a, li[data-i]");
-  if (!t) { $("picker").hidden = true; return; }
+  const t = ev.target.closest("button, a, li[data-i], select, input, video");
+  if (!t) {
+    $("picker").hidden = true;
+    // Clicking a channel message (not one of its controls) opens its thread, as in Slack.
+    const msg = ev.target.closest("#messages .msg:not(.ephemeral)");
+    if (msg) openThread(msg.dataset.msg);
+    return;
+  }
   if (t.matches("li[data-i]")) { complete(Number(t.dataset.i)); return; }
   if (t.dataset.channel) {
     ev.preventDefault();
     state.channel = t.dataset.channel; state.thread = null; refresh(); return;
   }
-  if (t.dataset.thread) { state.thread = t.dataset.thread; render(); return; }
+  if (t.dataset.thread) { openThread(t.dataset.thread); return; }
   if (t.id === "thread-close") { state.thread = null; render(); return; }
   if (t.dataset.dismiss) {
     state.dismissed.add(t.dataset.dismiss);
