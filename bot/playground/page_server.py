@@ -26,7 +26,11 @@ from bot.playground.workspace import PlaygroundError, Workspace
 
 log = logging.getLogger(__name__)
 
-_STATIC = {"playground.js": "text/javascript", "playground.css": "text/css"}
+_STATIC = {
+    "blockkit.js": "text/javascript",
+    "playground.js": "text/javascript",
+    "playground.css": "text/css",
+}
 MAX_BODY = 64 * 1024 * 1024
 
 
