@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bot.playground.slack_api import SlackImitation
 from models.runner import ModelRunner
 from tests.handlers.conftest import start_bot
-from tests.slack_imitation import SlackImitation
 
 
 class BusyRunner:

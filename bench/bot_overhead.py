@@ -22,9 +22,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
 
+from bot.playground.slack_api import SlackImitation
 from models.runner import ModelRunner
 from tests.handlers.conftest import start_bot
-from tests.slack_imitation import SlackImitation
 
 PROMPT = "a red sneaker on wet marble"
 

@@ -25,7 +25,8 @@ class Settings:
     """Every knob of the bot. Field names map to ``DAILIES_*``/``SLACK_*`` variables (see ENV)."""
 
     home: Path = field(default_factory=lambda: Path.home() / ".dailies")
-    models: str = "sdxl"
+    # "auto": sdxl where a CUDA GPU is present, tiny otherwise (bot/runtime.py resolves it).
+    models: str = "auto"
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_signing_secret: str = ""

@@ -17,7 +17,7 @@ from bot.slack.client import Throttle, make_client
 from bot.slack.outbox import Outbox
 from bot.store.database import Store
 from models.backends import HostedOptions
-from models.families import pick_family
+from models.families import pick_family, resolve_family_name  # noqa: F401 (re-export)
 from models.lora import LoraSpec
 from models.presets import Family
 

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import TYPE_CHECKING
 
-from bot.runtime import Runtime
-from handlers import (
-    anchors,
-    animate,
-    app_home,
-    dailies_command,
-    draft,
-    edit_actions,
-    edit_reply,
-    export,
-    find,
-    ignored_events,
-    job_controls,
-    palette,
-    private_drafts,
-    promote,
-    quality,
-    recipes,
-    replies,
-    show,
-    tags,
-    variant_actions,
-    votes,
-)
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:
+    # Imported here, not at the top: ``dailies --help`` imports this package (handlers.cli) and
+    # must not pay for torch and diffusers, which the listeners' modules pull in.
+    from handlers import (
+        anchors,
+        animate,
+        app_home,
+        dailies_command,
+        draft,
+        edit_actions,
+        edit_reply,
+        export,
+        find,
+        ignored_events,
+        job_controls,
+        palette,
+        private_drafts,
+        promote,
+        quality,
+        recipes,
+        replies,
+        show,
+        tags,
+        variant_actions,
+        votes,
+    )
     for module in (
         variant_actions,
         draft,

@@ -1,7 +1,9 @@
 """The ``dailies`` command: ``serve`` runs the bot, ``draft`` runs the same engine without Slack.
 
 Errors go to stderr with exit status 2 and nothing is written; progress goes to stderr too, so
-stdout carries only the paths of the files made.
+stdout carries only the paths of the files made. Everything past argparse and the settings is
+imported where a command needs it (torch and diffusers take seconds to import), so ``--help``
+and argument errors answer at once.
 """
 
 from __future__ import annotations
@@ -15,20 +17,15 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
-from slack_bolt.error import BoltError
-
 from bot.config import ConfigError, Settings, load_settings
-from bot.jobs import rows as jobs
-from bot.jobs.draft_options import OptionsError
-from bot.jobs.events import JobHooks
-from bot.jobs.rows import Job
-from bot.media.contact_sheet import contact_sheet
-from bot.runtime import Runtime, build_runtime
-from bot.store.assets import asset_path, load_asset_image
-from bot.store.database import Store
+
+if TYPE_CHECKING:
+    from bot.jobs.rows import Job
+    from bot.runtime import Runtime
+    from bot.store.database import Store
 
 
 class CliError(Exception):
@@ -43,11 +40,24 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "workers", help="the Ray generation workers of a running bot (DAILIES_ENGINE=ray)"
     )
-    serve = commands.add_parser("serve", help="run the Slack bot")
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack bot (without Slack tokens: the local playground)",
+        description="With SLACK_BOT_TOKEN and SLACK_APP_TOKEN: the bot in Socket Mode (--http: "
+        "Slack's HTTP requests). Without Slack tokens, or with --playground: a local Slack-like "
+        "page at the printed URL, driving the same bot.",
+    )
     serve.add_argument(
         "--http", action="store_true", help="serve Slack's HTTP requests instead of Socket Mode"
     )
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument(
+        "--playground",
+        action="store_true",
+        help="run the local playground even when Slack tokens are set",
+    )
+    serve.add_argument(
+        "--host", default=None, help="address to listen on (playground 127.0.0.1, --http 0.0.0.0)"
+    )
     serve.add_argument("--port", type=int, default=3000)
     draft = commands.add_parser("draft", help="make draft variants without Slack")
     draft.add_argument("prompt")
@@ -105,6 +115,7 @@ def run_history(
 ) -> str:
     """The lineage tree of one thread, read from the bot's database (nothing is written)."""
     from bot.library.history import history_text, resolve_thread
+    from bot.store.database import Store
 
     if link and thread:
         raise CliError("give the thread once: a link/ts or --thread, not both")
@@ -141,6 +152,8 @@ def check_output_folder(out: Path) -> None:
 def cancel_orphaned_cli_jobs(store: Store) -> int:
     """Close ``dailies draft`` jobs whose process is gone (killed or interrupted): their images
     would be shown to nobody, and a new run must not wait behind them or be handed them."""
+    from bot.jobs import rows as jobs
+
     count = 0
     for job in jobs.unfinished_jobs(store, source="cli"):
         if not _alive(job.params.get("cli_pid")):
@@ -177,9 +190,13 @@ def run_draft(
     runtime: Runtime, text: str, tier: str, out: Path, stderr: Any = sys.stderr
 ) -> list[Path]:
     """Queue a draft through the engine, wait for it, write PNGs + contact sheet into ``out``."""
+    from bot.jobs import rows as jobs
     from bot.jobs.draft_options import parse_draft_text
+    from bot.jobs.events import JobHooks
     from bot.jobs.model_choice import lora_params
     from bot.jobs.params import draft_params
+    from bot.media.contact_sheet import contact_sheet
+    from bot.store.assets import asset_path, load_asset_image
 
     options, extras = parse_draft_text(text, frozenset({"lora"}))
     params = draft_params(options, runtime.settings, runtime.family, tier=tier)
@@ -273,6 +290,35 @@ def _require(settings: Settings, *names: str) -> None:
         raise CliError(f"set {', '.join(missing)} in the environment (see README: Configuration)")
 
 
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Slack when its tokens are set (Socket Mode, or HTTP with --http); else the playground."""
+    from bot.runtime import build_runtime
+
+    no_tokens = not (settings.slack_bot_token or settings.slack_app_token)
+    if args.playground or (no_tokens and not args.http):
+        from handlers.playground import serve_playground
+
+        check_home(settings.home)
+        serve_playground(settings, args.host or "127.0.0.1", args.port, sys.stdout)
+        return 0
+    from handlers.app import serve_http, serve_socket_mode
+
+    if args.http:
+        _require(settings, "slack_bot_token", "slack_signing_secret")
+        serve_http(build_runtime(settings), args.host or "0.0.0.0", args.port)
+    else:
+        _require(settings, "slack_bot_token", "slack_app_token")
+        serve_socket_mode(build_runtime(settings))
+    return 0
+
+
+def _bolt_error() -> type[Exception]:
+    """slack_bolt's error class, imported only when an exception is being matched."""
+    from slack_bolt.error import BoltError
+
+    return BoltError
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -281,16 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "serve":
-            from handlers.app import serve_http, serve_socket_mode
-
-            if args.http:
-                _require(settings, "slack_bot_token", "slack_signing_secret")
-                serve_http(build_runtime(settings), args.host, args.port)
-            else:
-                _require(settings, "slack_bot_token", "slack_app_token")
-                serve_socket_mode(build_runtime(settings))
-            return 0
+            return _serve(settings, args)
         if args.command == "draft":
+            from bot.runtime import build_runtime
+
             logging.getLogger().setLevel(logging.WARNING)
             check_home(settings.home)
             runtime = build_runtime(settings, with_slack=False)
@@ -305,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "export":
             from bot.library.export import export_to_file
+            from bot.store.database import Store
 
             if not settings.db_path.exists():
                 raise CliError(f"no dailies database at {settings.db_path} (check DAILIES_HOME)")
@@ -334,13 +375,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
             return 0
-    except (CliError, ConfigError, OptionsError, ValueError) as exc:
+    except (CliError, ConfigError, ValueError) as exc:  # OptionsError is a ValueError
         print(f"dailies: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dailies: interrupted", file=sys.stderr)
         return 2
-    except BoltError as exc:  # auth.test refused the token at start-up
+    except _bolt_error() as exc:  # auth.test refused the token at start-up
         print(f"dailies: Slack refused the bot token: {exc}", file=sys.stderr)
         return 2
     except URLError as exc:

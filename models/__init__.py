@@ -4,6 +4,7 @@ The runner's names load lazily: importing torch and diffusers takes seconds, and
 handlers and CLI need only the request dataclasses and presets.
 """
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from models.hub import ModelUnavailable
@@ -24,6 +25,18 @@ from models.request import (
     GenerationResult,
     ProgressCallback,
 )
+
+
+class _NoTorchvisionFallbackNotes(logging.Filter):
+    """transformers warns once per image processor that torchvision is missing and it uses the
+    PIL one instead — which is what we want (torchvision is not a dependency). Three such lines
+    on every run read as errors to a newcomer; only these are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "requires torchvision (not installed)" not in record.getMessage()
+
+
+logging.getLogger("transformers.utils.import_utils").addFilter(_NoTorchvisionFallbackNotes())
 
 if TYPE_CHECKING:
     from models.runner import ModelRunner, default_device, default_dtype, scheduler_name

@@ -195,8 +195,20 @@ def family_registry(configured: Mapping[str, Any] | None = None) -> dict[str, Fa
     return {**FAMILIES, **parse_families(configured or {})}
 
 
+def resolve_family_name(name: str) -> str:
+    """``auto`` → ``sdxl`` with a CUDA GPU (the real models), else ``tiny`` (runs anywhere,
+    offline); any other name is the family asked for."""
+    if name != "auto":
+        return name
+    import torch
+
+    return "sdxl" if torch.cuda.is_available() else "tiny"
+
+
 def pick_family(registry: Mapping[str, Family], name: str) -> Family:
-    """The family called ``name`` or a FamilyError listing the known ones."""
+    """The family called ``name`` (``auto``: see resolve_family_name) or a FamilyError listing
+    the known ones."""
+    name = resolve_family_name(name)
     try:
         return registry[name]
     except KeyError:

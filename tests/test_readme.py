@@ -18,3 +18,9 @@ def test_ci_runs_the_readme_test_command():
     command = "pip install torch==2.13.0 && pip install -e '.[dev]' && python -m pytest"
     assert command in README and command in ci
     assert "pip install torch==2.13.0 && pip install -e '.[dev]' && dailies serve" in README
+
+
+def test_ci_installs_the_browser_the_browser_tests_drive():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y chromium" in ci
+    assert "playwright" in (ROOT / "pyproject.toml").read_text()

@@ -23,6 +23,7 @@ from bot.jobs.lanes import claim_next_in
 from bot.jobs.rows import Job
 from bot.quality.compute import run_metered
 from bot.store.database import Store
+from models.hub import ModelUnavailable
 from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,9 @@ def plain_error(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if "out of memory" in text.lower():
         return "the GPU ran out of memory; try fewer variants or a smaller size"
+    if isinstance(exc, ModelUnavailable):
+        # Its one line ends with the fix (the Hub, a cache, or the tiny family): never cut it.
+        return text.splitlines()[0]
     return text.splitlines()[0][:500]
 
 

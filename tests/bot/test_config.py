@@ -23,7 +23,7 @@ def test_environment_sets_every_documented_variable(tmp_path):
 
 def test_defaults():
     settings = load_settings({})
-    assert settings.slack_api_url == DEFAULT_SLACK_API_URL and settings.models == "sdxl"
+    assert settings.slack_api_url == DEFAULT_SLACK_API_URL and settings.models == "auto"
 
 
 def test_toml_file_then_environment_wins(tmp_path):

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.playground.slack_api import SlackImitation, SlackSender
 from bot.runtime import Runtime, build_runtime
 from handlers.app import create_app, make_http_server, start_engine
 from models.runner import ModelRunner
-from tests.slack_imitation import SlackImitation, SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 

@@ -93,16 +93,21 @@ def test_bad_input_goes_to_stderr_and_writes_nothing(tmp_path):
     ), "nothing was rendered"
 
 
-def test_serve_without_tokens_says_which_are_missing(tmp_path):
-    done = run_cli("serve", home=tmp_path)
+def test_serve_with_half_the_tokens_says_which_are_missing(tmp_path):
+    # No tokens at all is the playground (tests/handlers/test_playground.py); half a set is a
+    # mistake worth naming.
+    done = run_cli("serve", home=tmp_path, SLACK_BOT_TOKEN="xoxb-1")
     assert done.returncode == 2
-    assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in done.stderr
+    assert "set SLACK_APP_TOKEN" in done.stderr
+    done = run_cli("serve", "--http", home=tmp_path)
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in done.stderr
     done = run_cli("serve", "--http", home=tmp_path, SLACK_BOT_TOKEN="xoxb-1")
     assert "SLACK_SIGNING_SECRET" in done.stderr
 
 
 def test_serve_says_when_slack_cannot_be_reached_or_refuses_the_token(tmp_path):
-    from tests.slack_imitation import SlackImitation
+    from bot.playground.slack_api import SlackImitation
 
     done = run_cli(
         "serve",

@@ -194,7 +194,7 @@ def test_dailies_help_lists_commands_and_flags(bot):
 
 
 def test_rate_limited_posts_are_retried_not_lost(tmp_path, tiny_runner):
-    from tests.slack_imitation import SlackImitation
+    from bot.playground.slack_api import SlackImitation
 
     with SlackImitation(file_share_delay=0.2, post_rate_limit_per_sec=1.0) as limited:
         bot = start_bot(tmp_path, limited, lambda device: tiny_runner)

@@ -49,6 +49,7 @@ class SlackSender(SendsInteractions, SendsEvents):
         bot_user_id: str | None = None,
         verification_token: str = "legacy-verification-token",
         timeout: float = 10.0,
+        first_id: int = 1,
     ) -> None:
         self.app_url = app_url
         self.signing_secret = signing_secret
@@ -59,7 +60,10 @@ class SlackSender(SendsInteractions, SendsEvents):
         self.bot_user_id = bot_user_id or (imitation.bot_user_id if imitation else "UBOT")
         self.verification_token = verification_token
         self.timeout = timeout
-        self._counter = itertools.count(1)
+        # Event ids and response_url keys count from here: a sender that outlives its process
+        # (the playground restarted) starts past the ids it used, or the app would take its
+        # new events for retries of old ones.
+        self._counter = itertools.count(first_id)
 
     # ------------------------------------------------------------------ transport
 

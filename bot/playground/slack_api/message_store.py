@@ -72,7 +72,33 @@ class MessageStore:
                     file_objs.append(self._file_object(rec))
                 msg["files"] = file_objs
             self._store_message(channel, msg, root)
+            self._touch()
             return copy.deepcopy(msg)
+
+    def add_ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[Any] | None = None,
+        thread_ts: str | None = None,
+        via: str = "ack",
+    ) -> None:
+        """An ephemeral Slack shows without a Web API call: a slash command's ack body (its
+        ``text``/``blocks``), or Slack's own note that a command failed."""
+        with self._lock:
+            self._ephemerals.append(
+                {
+                    "channel": self._channel_id(channel),
+                    "user": user,
+                    "text": text,
+                    "blocks": blocks,
+                    "thread_ts": thread_ts,
+                    "message_ts": self._next_ts(),
+                    "via": via,
+                }
+            )
+            self._touch()
 
     # ------------------------------------------------------------------ state helpers (locked)
 

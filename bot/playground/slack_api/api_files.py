@@ -185,6 +185,7 @@ class FilesMethods:
             msg["display_as_bot"] = False
             msg["files"] = [self._file_object(rec) for rec in recs]
             self._store_message(channel, msg, root)
+        self._touch()
 
     def _file_object(self, rec: dict[str, Any]) -> dict[str, Any]:
         """The file as files.info / completeUploadExternal show it."""

@@ -157,3 +157,24 @@ class SendsEvents:
             "event_ts": f"{time.time():.6f}",
         }
         return self.event(event, **send)
+
+    def reaction_removed(
+        self, channel: str, ts: str, name: str, user: str, **send: Any
+    ) -> SentRequest | None:
+        """A person takes a reaction back: remove it in the imitation, deliver reaction_removed.
+
+        None (nothing sent) when the imitation holds no such reaction: Slack sends no event."""
+        item_user = None
+        if self.imitation is not None:
+            if not self.imitation.remove_reaction(channel, ts, name, user):
+                return None
+            item_user = (self.imitation.message(channel, ts) or {}).get("user")
+        event = {
+            "type": "reaction_removed",
+            "user": user,
+            "reaction": name,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "item_user": item_user,
+            "event_ts": f"{time.time():.6f}",
+        }
+        return self.event(event, **send)

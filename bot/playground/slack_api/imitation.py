@@ -1,4 +1,4 @@
-"""A local imitation of Slack's Web API for end-to-end tests.
+"""A local imitation of Slack's Web API, for end-to-end tests and the playground.
 
 Why: mocks of ``WebClient`` accept anything, so a bot that works against mocks can still be refused
 by Slack (too many blocks, a ``slack_file`` that is not processed yet, a thread that does not
@@ -32,7 +32,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 # The ``X as X`` imports re-export names this module defined before it was split into the
-# modules below, so ``from tests.slack_imitation.imitation import X`` keeps working.
+# modules below, so ``from bot.playground.slack_api.imitation import X`` keeps working.
 from .api_chat import ChatMethods
 from .api_conversations import ConversationsMethods
 from .api_errors import ApiError
@@ -56,6 +56,7 @@ from .inspection import T as T
 from .message_store import _PRIVATE_KEYS as _PRIVATE_KEYS
 from .message_store import MessageStore
 from .message_store import _public as _public
+from .persistence import _READS, Persistence
 from .response_urls import _RESPONSE_URL_USES as _RESPONSE_URL_USES
 from .response_urls import ResponseUrls
 
@@ -74,6 +75,7 @@ _FORM_ONLY_METHODS = frozenset(
 
 
 class SlackImitation(
+    Persistence,
     Inspection,
     MessageStore,
     ChatMethods,
@@ -129,11 +131,12 @@ class SlackImitation(
         self._calls: list[tuple[str, dict[str, Any]]] = []
         self._outcomes: list[dict[str, Any]] = []
         self._post_buckets: dict[str, tuple[float, float]] = {}
+        self._init_changes()
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> SlackImitation:
-        """Bind an ephemeral loopback port and serve in a daemon thread."""
+    def start(self, port: int = 0) -> SlackImitation:
+        """Bind a loopback port (an ephemeral one by default) and serve in a daemon thread."""
         if self._server is not None:
             return self
         imitation = self
@@ -141,7 +144,7 @@ class SlackImitation(
         class Handler(_Handler):
             owner = imitation
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
         self._root = f"http://127.0.0.1:{port}/"
@@ -223,6 +226,8 @@ class SlackImitation(
             self._outcomes.append(
                 {"method": method, "params": record, "status": status, "response": body}
             )
+            if status == 200 and method not in _READS:
+                self._touch()
             return status, headers, body
 
 

@@ -50,6 +50,8 @@ class ResponseUrls:
             record = {"key": key, **(body if isinstance(body, dict) else {"raw": body})}
             self._calls.append(("response_url", record))
             status, text = self._response_url_locked(key, body)
+            if status == 200:
+                self._touch()
             self._outcomes.append(
                 {"method": "response_url", "params": record, "status": status, "response": text}
             )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 # The ``X as X`` imports re-export names this module defined before it was split, so
-# ``from tests.slack_imitation.blocks_rules import X`` keeps working.
+# ``from bot.playground.slack_api.blocks_rules import X`` keeps working.
 from .blocks_catalog import _SELECTS as _SELECTS
 from .blocks_catalog import ACCESSORY_ELEMENTS as ACCESSORY_ELEMENTS
 from .blocks_catalog import ACTIONS_ELEMENTS as ACTIONS_ELEMENTS

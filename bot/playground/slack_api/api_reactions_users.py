@@ -30,10 +30,22 @@ class ReactionsUsersMethods:
             users = self._reactions.setdefault((channel, ts), {}).setdefault(name, [])
             if user not in users:
                 users.append(user)
+            self._touch()
+
+    def remove_reaction(self, channel: str, ts: str, name: str, user: str) -> bool:
+        """A person takes a reaction back; False when they had not reacted so."""
+        with self._lock:
+            users = self._reactions.get((channel, ts), {}).get(name, [])
+            if user not in users:
+                return False
+            users.remove(user)
+            self._touch()
+            return True
 
     def add_user(self, user_id: str, name: str, real_name: str | None = None) -> None:
         with self._lock:
             self._users[user_id] = {"name": name, "real_name": real_name or name}
+            self._touch()
 
     # ------------------------------------------------------------------ Web API methods
 
