@@ -56,6 +56,21 @@ class Settings:
     # Image-to-image strength of a thread reply's new iteration: low enough to keep the pick's
     # composition, high enough for the change to show.
     iterate_strength: float = 0.6
+    # Delivery (issue 10). slack_sdk retries of one call on HTTP 5xx (ServerErrorRetryHandler).
+    server_error_retries: int = 2
+    # Results that could not be posted are tried again after this many seconds, doubling each
+    # time, this many times; then only **Post again** (or the next start) tries again.
+    delivery_retry_s: float = 10.0
+    delivery_retries: int = 8
+    # A job that was running when the process stopped this many times is failed, not resumed.
+    max_resumes: int = 2
+    # Seconds a job may run before it is failed as hung ("kind=seconds,…" per kind; 0: no limit).
+    job_timeout_s: float = 0.0
+    job_timeouts: str = ""
+    # On SIGTERM/SIGINT: seconds running steps get to reach a checkpoint before the process exits.
+    shutdown_grace_s: float = 20.0
+    # Threads that run listeners' work after the ack (Bolt's pool; its default is 5).
+    listener_threads: int = 32
 
     @property
     def db_path(self) -> Path:
@@ -92,6 +107,14 @@ ENV: dict[str, str] = {
     "DAILIES_RESIZE_MIN_SIDE": "resize_min_side",
     "DAILIES_RESIZE_MAX_SIDE": "resize_max_side",
     "DAILIES_ITERATE_STRENGTH": "iterate_strength",
+    "DAILIES_SERVER_ERROR_RETRIES": "server_error_retries",
+    "DAILIES_DELIVERY_RETRY": "delivery_retry_s",
+    "DAILIES_DELIVERY_RETRIES": "delivery_retries",
+    "DAILIES_MAX_RESUMES": "max_resumes",
+    "DAILIES_JOB_TIMEOUT": "job_timeout_s",
+    "DAILIES_JOB_TIMEOUTS": "job_timeouts",
+    "DAILIES_SHUTDOWN_GRACE": "shutdown_grace_s",
+    "DAILIES_LISTENER_THREADS": "listener_threads",
 }
 
 

@@ -11,9 +11,10 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.jobs.engine import EmbeddedEngine, Engine, Runner
 from bot.jobs.events import JobEvents
-from bot.jobs.rows import mark_reported
+from bot.jobs.rows import defer_delivery, mark_reported
 from bot.slack.client import Throttle, make_client
 from bot.slack.outbox import Outbox
+from bot.slack.redelivery import Ticker
 from bot.store.database import Store
 from models.presets import Family, get_family
 
@@ -33,9 +34,13 @@ class Runtime:
     variant_handlers: dict[str, Any] = field(default_factory=dict)
     # Queue position last shown on each queued job's status message (job id → position).
     queue_positions: dict[int, int] = field(default_factory=dict)
+    # Clocks started with the bot (the delivery retry schedule); stopped on close.
+    tickers: list[Ticker] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop the workers (running jobs stay resumable), then post what is still queued."""
+        for ticker in self.tickers:
+            ticker.stop()
         self.engine.stop()
         if self.outbox is not None:
             self.outbox.close()
@@ -68,6 +73,9 @@ def build_runtime(
     events = JobEvents(
         dispatch=outbox.submit if outbox else None,
         reported=lambda job: mark_reported(store, job.id),
+        unreported=lambda job, exc: defer_delivery(
+            store, job.id, settings.delivery_retry_s, settings.delivery_retries
+        ),
     )
     if runner_factory is None:
         from models.runner import ModelRunner

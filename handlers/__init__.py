@@ -15,6 +15,7 @@ from handlers import (
     ignored_events,
     job_controls,
     palette,
+    post_again,
     promote,
     recipes,
     replies,
@@ -37,6 +38,7 @@ def register(app: App, runtime: Runtime) -> None:
         edit_reply,
         votes,
         promote,
+        post_again,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

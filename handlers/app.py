@@ -11,7 +11,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import handlers
 from bot.runtime import Runtime
-from handlers.job_messages import report_unreported, resume_held
+from bot.slack.redelivery import Ticker
+from handlers.job_messages import report_due, report_unreported, resume_held
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ def start_engine(runtime: Runtime) -> None:
     report_unreported(runtime)
     runtime.engine.start()
     resume_held(runtime)
+    # Results that could not be posted are tried again on their schedule (rows say when).
+    interval = max(0.2, min(5.0, runtime.settings.delivery_retry_s / 2))
+    ticker = Ticker(interval, lambda: report_due(runtime), "dailies-redelivery")
+    runtime.tickers.append(ticker.start())
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -31,6 +31,11 @@ class JobHooks:
 TERMINAL = ("on_done", "on_failed", "on_cancelled")
 
 
+class NotPosted(Exception):
+    """A final hook could not show the job's outcome (Slack refused or was unreachable) and has
+    said so where it could; the job stays unreported and its delivery is tried again."""
+
+
 class JobEvents:
     """Routes a job's events to the hooks of its kind.
 
@@ -43,12 +48,14 @@ class JobEvents:
         self,
         dispatch: Callable[[Callable[[], None], Hashable | None], None] | None = None,
         reported: Callable[[Job], None] | None = None,
+        unreported: Callable[[Job, Exception], None] | None = None,
     ) -> None:
         self._hooks: dict[str, JobHooks] = {}
         self._fallback: JobHooks | None = None
         self._watched: dict[int, JobHooks] = {}
         self._dispatch = dispatch
         self._reported = reported
+        self._unreported = unreported
 
     def register(self, kinds: Iterable[str] | None, hooks: JobHooks) -> None:
         """Hooks for these job kinds; ``None`` makes them the fallback for every other kind."""
@@ -71,8 +78,13 @@ class JobEvents:
             try:
                 if hook is not None:
                     hook(job, *args)
-            except Exception:  # a failed post must not kill a worker or change the job's outcome
-                log.exception("job %s: %s hook failed", job.id, name)
+            except Exception as exc:  # a failed post must not kill a worker or change the outcome
+                if isinstance(exc, NotPosted):
+                    log.warning("job %s: %s not posted: %s", job.id, name, exc)
+                else:
+                    log.exception("job %s: %s hook failed", job.id, name)
+                if name in TERMINAL and self._unreported is not None:
+                    self._unreported(job, exc)
                 return
             if name in TERMINAL and self._reported is not None:
                 self._reported(job)

@@ -40,6 +40,11 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     reported_at: float | None = None
+    # Times the job was put back in the queue because the process stopped while it ran.
+    resumes: int = 0
+    # Tries at posting a finished job's outcome that failed, and when the next one is due.
+    delivery_attempts: int = 0
+    delivery_next_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -220,3 +225,33 @@ def unreported_jobs(store: Store, source: str) -> list[Job]:
 def cancel_requested(store: Store, job_id: int) -> bool:
     row = store.db.execute("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id]).fetchone()
     return bool(row and row[0])
+
+
+def defer_delivery(store: Store, job_id: int, first_wait_s: float, tries: int) -> Job:
+    """Posting this finished job's outcome failed: count the try and say when the next is due
+    (``first_wait_s`` doubling each time); after ``tries`` none is scheduled (Post again or the
+    next start still tries)."""
+    with store.write() as db:
+        job = get_job(store, job_id)
+        attempts = job.delivery_attempts + 1
+        due = time.time() + first_wait_s * 2 ** (attempts - 1) if attempts < tries else None
+        db["jobs"].update(job_id, {"delivery_attempts": attempts, "delivery_next_at": due})
+    return get_job(store, job_id)
+
+
+def claim_due_deliveries(store: Store, source: str, lease_s: float) -> list[Job]:
+    """Unreported jobs whose next delivery try is due, each leased for ``lease_s`` so a slow try
+    is not started twice."""
+    now = time.time()
+    with store.write() as db:
+        rows = list(
+            db["jobs"].rows_where(
+                "finished_at IS NOT NULL AND reported_at IS NULL AND source = ?"
+                " AND delivery_next_at IS NOT NULL AND delivery_next_at <= ?",
+                [source, now],
+                order_by="id",
+            )
+        )
+        for row in rows:
+            db["jobs"].update(row["id"], {"delivery_next_at": now + lease_s})
+    return [Job.from_row(r) for r in rows]

@@ -16,7 +16,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.config import Settings
 
@@ -24,9 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def make_client(settings: Settings) -> WebClient:
-    client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
-    client.retry_handlers.append(
-        RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)
+    """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
+    answers and dropped connections are retried by slack_sdk's own handlers; what still fails
+    is the delivery outbox's to try again later (handlers/job_messages.py)."""
+    client = WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+            ServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
+        ],
     )
     return client
 
@@ -84,6 +96,7 @@ def post_referencing_files(
     text: str,
     blocks: list[dict[str, Any]],
     timeout: float,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """chat.postMessage for a message whose image blocks reference fresh uploads: if Slack still
     says "invalid slack file" (its processing lags files.info now and then), back off and retry."""
@@ -92,7 +105,7 @@ def post_referencing_files(
     while True:
         try:
             return client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks
+                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, metadata=metadata
             ).data  # type: ignore[return-value]
         except SlackApiError as exc:
             errors = " ".join(map(str, exc.response.get("errors", [])))

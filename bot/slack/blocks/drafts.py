@@ -33,6 +33,7 @@ from bot.slack.blocks.kinds import job_label, kind_label
 # action_id of the buttons on job messages; handlers register listeners for exactly these.
 CANCEL_JOB = "cancel_job"
 RETRY_JOB = "retry_job"
+POST_AGAIN = "post_again"
 REROLL = "reroll"
 
 
@@ -79,6 +80,7 @@ def job_status(
     position: int | None = None,
     progress: tuple[int, int] | None = None,
     note: str | None = None,
+    post_again: bool = False,
 ) -> Message:
     """The message that stands for a job: the thread root for a new draft, a thread reply for
     re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
@@ -106,6 +108,8 @@ def job_status(
         status = f":no_entry_sign: Cancelled{by}"
     else:
         status = job.status
+    if post_again:  # never "Done" before the results are visible
+        status = ":warning: Made, not yet posted — Post again"
     if note:
         status = f"{status}\n{note}"
     blocks: list[Block] = [
@@ -131,7 +135,19 @@ def job_status(
                 ],
             )
         )
-    text = f"{label} for {job.params['prompt'][:200]} — {job.status}"
+    if post_again:  # results made but not shown: the person can ask for them again
+        blocks.append(
+            ActionsBlock(
+                block_id="delivery_actions",
+                elements=[
+                    ButtonElement(
+                        text="Post again", action_id=POST_AGAIN, value=str(job.id), style="primary"
+                    )
+                ],
+            )
+        )
+    state = "made, not yet posted" if post_again else job.status
+    text = f"{label} for {escape(job.params['prompt'][:200])} — {state}"
     return text, render(blocks)
 
 
