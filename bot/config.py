@@ -80,6 +80,11 @@ class Settings:
     def assets_dir(self) -> Path:
         return self.home / "assets"
 
+    def job_timeout_for(self, kind: str) -> float:
+        """Seconds a job of this kind may run (0: no limit): its entry in ``job_timeouts``,
+        else ``job_timeout_s``."""
+        return parse_job_timeouts(self.job_timeouts).get(kind, self.job_timeout_s)
+
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)
 
@@ -116,6 +121,20 @@ ENV: dict[str, str] = {
     "DAILIES_SHUTDOWN_GRACE": "shutdown_grace_s",
     "DAILIES_LISTENER_THREADS": "listener_threads",
 }
+
+
+def parse_job_timeouts(text: str) -> dict[str, float]:
+    """``draft=120,animate_hd=900`` → {kind: seconds}; ConfigError names a bad entry."""
+    limits: dict[str, float] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        kind, _, seconds = entry.partition("=")
+        try:
+            limits[kind.strip()] = float(seconds)
+        except ValueError:
+            raise ConfigError(
+                f"DAILIES_JOB_TIMEOUTS entries look like draft=120, got {entry!r}"
+            ) from None
+    return limits
 
 
 def _coerce(name: str, raw: object, kind: type) -> object:
@@ -161,6 +180,7 @@ def load_settings(
         raise ConfigError(
             f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
         )
+    parse_job_timeouts(settings.job_timeouts)
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
     return settings

@@ -86,6 +86,8 @@ def build_runtime(
     engine = EmbeddedEngine(
         store, settings.assets_dir, events, runner_factory, devices or worker_devices(settings)
     )
+    engine.max_resumes = settings.max_resumes
+    engine.timeout_for = settings.job_timeout_for
     client = make_client(settings) if with_slack else None
     return Runtime(
         settings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -39,11 +40,26 @@ class EngineStopping(Exception):
     """Raised inside a running generation when the engine shuts down; the job stays resumable."""
 
 
+class JobTimedOut(Exception):
+    """Raised at a step boundary of a job that ran past its kind's time limit."""
+
+
 class Engine(ABC):
+    # Worker health (set from Settings by build_runtime): a job that was running when the process
+    # died this many times is failed at start; seconds a job of a kind may run (0: no limit).
+    max_resumes: int = 2
+    timeout_for: Callable[[str], float] = staticmethod(lambda kind: 0.0)
+
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
         self.assets_dir = assets_dir
         self.events = events
+
+    def fail_poison_jobs(self) -> None:
+        """Jobs that keep killing the process are failed (with Retry), not run again."""
+        for job in jobs.fail_poison_jobs(self.store, self.max_resumes):
+            log.error("job %s stopped the worker %d times; failing it", job.id, self.max_resumes)
+            self.events.failed(job, job.error or "")
 
     @abstractmethod
     def start(self) -> None: ...
@@ -65,6 +81,8 @@ class Engine(ABC):
         """Run one claimed job to its end state and tell its hooks; shared by every engine."""
         self.events.started(job)
         steps_per_image = [1]
+        limit = self.timeout_for(job.kind)
+        began = time.monotonic()
 
         def progress(image_index: int, step: int, steps: int) -> None:
             steps_per_image[0] = steps
@@ -74,6 +92,8 @@ class Engine(ABC):
         def cancelled() -> bool:
             if stopping.is_set():
                 raise EngineStopping()
+            if limit and time.monotonic() - began > limit:
+                raise JobTimedOut(f"this job ran past its time limit of {limit:g} s")
             return jobs.cancel_requested(self.store, job.id)
 
         executor = EXECUTORS.get(job.kind)
@@ -83,11 +103,12 @@ class Engine(ABC):
             assets = executor(job, runner, self.store, self.assets_dir, progress, cancelled)
         except EngineStopping:
             log.info("job %s interrupted by shutdown; it will resume at the next start", job.id)
+            jobs.requeue_stopped(self.store, job.id)
             return
         except GenerationCancelled:
             self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
             return
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a job never kills its worker
             log.exception("job %s failed", job.id)
             message = plain_error(exc)
             self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
@@ -97,6 +118,8 @@ class Engine(ABC):
 
 def plain_error(exc: BaseException) -> str:
     """An exception as a person can read it: no traceback, the cause in its own words."""
+    if isinstance(exc, SystemExit | KeyboardInterrupt):
+        return f"the job tried to stop the worker ({type(exc).__name__}); the worker carries on"
     text = str(exc).strip() or type(exc).__name__
     if "out of memory" in text.lower():
         return "the GPU ran out of memory; try fewer variants or a smaller size"
@@ -123,24 +146,50 @@ class EmbeddedEngine(Engine):
         self._threads: list[threading.Thread] = []
         self.ready = threading.Event()
         self._ready_count = 0
+        self.replaced_workers = 0
+        self._workers_lock = threading.Lock()
 
     def start(self) -> None:
+        self.fail_poison_jobs()
         resumed = jobs.requeue_interrupted(self.store)
         if resumed:
             log.info("resuming %d interrupted job(s)", resumed)
-        for device in self.devices:
-            thread = threading.Thread(
-                target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+        self._threads = [self._spawn(device) for device in self.devices]
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="dailies-worker-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _spawn(self, device: str) -> threading.Thread:
+        thread = threading.Thread(
+            target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _supervise(self, interval: float = 0.5) -> None:
+        """A worker thread that died (anything escaping its loop) is replaced, so the queue
+        never stalls with nobody to take it."""
+        while not self._stopping.wait(interval):
+            with self._workers_lock:
+                if self._stopping.is_set():
+                    return
+                for index, thread in enumerate(self._threads):
+                    if not thread.is_alive():
+                        log.error("worker %s died; starting a new one", thread.name)
+                        self.replaced_workers += 1
+                        self._threads[index] = self._spawn(self.devices[index])
 
     def stop(self, timeout: float = 30.0) -> None:
-        self._stopping.set()
+        """Stop workers at their next step boundary, waiting up to ``timeout`` seconds in all;
+        a job not finished by then stays queued and resumes at the next start."""
+        with self._workers_lock:
+            self._stopping.set()
+            threads, self._threads = self._threads, []
         self.wake()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def wake(self) -> None:
         with self._wakeup:
@@ -148,6 +197,12 @@ class EmbeddedEngine(Engine):
             self._wakeup.notify_all()
 
     def _work(self, device: str) -> None:
+        try:
+            self._work_loop(device)
+        except BaseException:  # the supervisor starts a new worker in its place
+            log.exception("worker on %s stopped unexpectedly", device)
+
+    def _work_loop(self, device: str) -> None:
         runner = self.runner_factory(device)
         warm = getattr(runner, "warm", None)
         if warm is not None:

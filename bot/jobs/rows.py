@@ -176,9 +176,33 @@ def requeue_interrupted(store: Store) -> int:
     """At start-up, jobs that were running when the bot stopped go back to the queue."""
     with store.write() as db:
         cursor = db.execute(
-            "UPDATE jobs SET status = ?, started_at = NULL WHERE status = ?", [QUEUED, RUNNING]
+            "UPDATE jobs SET status = ?, started_at = NULL, resumes = resumes + 1"
+            " WHERE status = ?",
+            [QUEUED, RUNNING],
         )
         return cursor.rowcount
+
+
+def fail_poison_jobs(store: Store, max_resumes: int) -> list[Job]:
+    """At start-up, before ``requeue_interrupted``: a job that was running when the process
+    died ``max_resumes`` times (an OOM kill, a native crash) is failed instead of being run, and
+    kill, again — otherwise nobody else's job would ever run."""
+    if max_resumes <= 0:
+        return []
+    times = "twice" if max_resumes == 2 else f"{max_resumes} times"
+    message = f"this job stopped the worker {times}, so it was not run again"
+    with store.write() as db:
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM jobs WHERE status = ? AND resumes + 1 >= ?", [RUNNING, max_resumes]
+            ).fetchall()
+        ]
+        for job_id in ids:
+            db["jobs"].update(
+                job_id, {"status": FAILED, "error": message, "finished_at": time.time()}
+            )
+    return [get_job(store, job_id) for job_id in ids]
 
 
 def finish_job(store: Store, job_id: int, status: str, error: str | None = None) -> Job:
@@ -220,6 +244,16 @@ def unreported_jobs(store: Store, source: str) -> list[Job]:
         "finished_at IS NOT NULL AND reported_at IS NULL AND source = ?", [source], order_by="id"
     )
     return [Job.from_row(r) for r in rows]
+
+
+def requeue_stopped(store: Store, job_id: int) -> None:
+    """A running job the engine stopped on purpose (shutdown) goes back to the queue as it was:
+    it did not stop the worker, so it must not count as a resume."""
+    with store.write() as db:
+        db.execute(
+            "UPDATE jobs SET status = ?, started_at = NULL WHERE id = ? AND status = ?",
+            [QUEUED, job_id, RUNNING],
+        )
 
 
 def cancel_requested(store: Store, job_id: int) -> bool:
