@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,13 +38,18 @@ class Runtime:
     # Clocks started with the bot (the delivery retry schedule); stopped on close.
     tickers: list[Ticker] = field(default_factory=list)
 
-    def close(self) -> None:
-        """Stop the workers (running jobs stay resumable), then post what is still queued."""
+    def close(self, grace: float | None = None) -> None:
+        """Stop the workers at their next step boundary (waiting up to ``grace`` seconds, by
+        default DAILIES_SHUTDOWN_GRACE; jobs not finished stay queued and resume at the next
+        start), then post what is still queued in the outbox."""
+        grace = self.settings.shutdown_grace_s if grace is None else grace
         for ticker in self.tickers:
             ticker.stop()
-        self.engine.stop()
+        self.engine.stop(timeout=grace)
         if self.outbox is not None:
-            self.outbox.close()
+            self.outbox.close(timeout=max(grace, 5.0))
+        left = self.store.db["jobs"].count_where("status IN ('queued', 'running', 'held')")
+        logging.getLogger(__name__).info("stopped; %d job(s) will resume at the next start", left)
 
 
 def worker_devices(settings: Settings) -> list[str]:

@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import handlers
+from bot.lifecycle import stop_on_signals
 from bot.runtime import Runtime
 from bot.slack.redelivery import Ticker
 from handlers.job_messages import report_due, report_unreported, resume_held
@@ -73,8 +74,10 @@ def serve_http(runtime: Runtime, host: str, port: int) -> None:
     server = make_http_server(app, host, port)
     log.info("dailies listening on http://%s:%d/slack/events", host, server.server_port)
     try:
-        server.serve_forever()
+        with stop_on_signals():
+            server.serve_forever()
     finally:
+        server.server_close()  # stop accepting first, then drain
         runtime.close()
 
 
@@ -83,7 +86,10 @@ def serve_socket_mode(runtime: Runtime) -> None:
 
     app = create_app(runtime)
     start_engine(runtime)
+    handler = SocketModeHandler(app, runtime.settings.slack_app_token)
     try:
-        SocketModeHandler(app, runtime.settings.slack_app_token).start()
+        with stop_on_signals():
+            handler.start()
     finally:
+        handler.close()
         runtime.close()
