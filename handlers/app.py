@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -26,6 +27,11 @@ def create_app(runtime: Runtime) -> App:
         # Socket Mode does not sign requests; HTTP mode must.
         request_verification_enabled=bool(runtime.settings.slack_signing_secret),
         ignoring_self_events_enabled=True,
+        # Work after ack() (status posts, 429 waits, downloads) holds a listener thread; with
+        # Bolt's default 5, a slow Slack made other commands miss their 3 s ack.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=runtime.settings.listener_threads, thread_name_prefix="dailies-listener"
+        ),
     )
     handlers.register(app, runtime)
     return app
