@@ -39,6 +39,10 @@ EDIT_WORD = re.compile(r"^\s*edit\b", re.IGNORECASE)
 EDIT_COMMAND = re.compile(r"^\s*edit\s+(?:v(\d{1,3}))?#(\d+)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 # A mask is resized to the image; more pixels than this is no mask anyone meant to paint.
 MASK_MAX_SIDE = 8192
+# No thread has more variants per message or iterations than these; a bigger #N is answered
+# at once (a 20-digit number used to overflow SQLite's integers and go unanswered).
+MAX_VARIANT_NUMBER = 99
+MAX_ITERATION_NUMBER = 999
 MASK_MAX_PIXELS = MASK_MAX_SIDE * MASK_MAX_SIDE
 USAGE = (
     "Reply in the image's thread with a mask PNG attached (white = change, black = keep) and "
@@ -172,6 +176,10 @@ def handle_edit_reply(runtime: Runtime, event: dict[str, Any], client: WebClient
     number, instruction = int(match.group(2)), match.group(3).strip()
     if not thread_ts:
         _tell(client, event, f":warning: Reply inside the thread of the images. {USAGE}")
+        return True
+    if number > MAX_VARIANT_NUMBER or (iteration or 0) > MAX_ITERATION_NUMBER:
+        shown = f"#{match.group(2)}"[:24]
+        _tell(client, event, f":warning: There is no image {shown} in this thread.")
         return True
     try:
         asset = _named_variant(runtime, event, iteration, number)

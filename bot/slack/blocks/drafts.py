@@ -234,7 +234,7 @@ def variants(
 
 def failure(job: Job, message: str) -> Message:
     label = kind_label(job.kind)
-    text = f"{label} failed: {message}"
+    text = f"{label} failed: {escape(message)}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
