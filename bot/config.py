@@ -71,6 +71,9 @@ class Settings:
     shutdown_grace_s: float = 20.0
     # Threads that run listeners' work after the ack (Bolt's pool; its default is 5).
     listener_threads: int = 32
+    # Where person-uploaded files (edit masks) may be downloaded from, with the bot token:
+    # host names (https only) or exact origins such as http://127.0.0.1:8123 for a local imitation.
+    slack_file_hosts: str = "files.slack.com"
 
     @property
     def db_path(self) -> Path:
@@ -120,6 +123,7 @@ ENV: dict[str, str] = {
     "DAILIES_JOB_TIMEOUTS": "job_timeouts",
     "DAILIES_SHUTDOWN_GRACE": "shutdown_grace_s",
     "DAILIES_LISTENER_THREADS": "listener_threads",
+    "DAILIES_SLACK_FILE_HOSTS": "slack_file_hosts",
 }
 
 

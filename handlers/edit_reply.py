@@ -20,7 +20,6 @@ import logging
 import re
 from typing import Any
 from urllib.error import URLError
-from urllib.request import Request, urlopen
 
 from PIL import Image, ImageChops, UnidentifiedImageError
 from slack_bolt import App
@@ -30,6 +29,7 @@ from bot.jobs.draft_options import OptionsError
 from bot.jobs.edit_params import EditError, edit_params
 from bot.review.iteration import current_pick
 from bot.runtime import Runtime
+from bot.slack.downloads import DownloadRefused, fetch
 from bot.store.assets import write_content_addressed
 from handlers.edit_actions import record
 
@@ -85,11 +85,13 @@ def _size(count: int) -> str:
     return f"{max(1, round(count / 1024))} KB"
 
 
-def download(url: str, token: str, limit: int) -> bytes:
-    """A Slack file's bytes (url_private needs the bot token), refusing more than ``limit``."""
-    request = Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urlopen(request, timeout=30) as response:
-        data = response.read(limit + 1)
+def download(url: str, token: str, limit: int, hosts: str = "files.slack.com") -> bytes:
+    """A Slack file's bytes (url_private needs the bot token), refusing more than ``limit``;
+    only from Slack's file hosts over https, the token sent only there."""
+    try:
+        data = fetch(url, token, hosts, limit)
+    except DownloadRefused as exc:
+        raise MaskError(f"I only download masks from Slack itself: {exc}.") from None
     if len(data) > limit:
         raise MaskError(f"The mask is larger than the {_size(limit)} limit.")
     return data
@@ -209,7 +211,7 @@ def handle_edit_reply(runtime: Runtime, event: dict[str, Any], client: WebClient
             raise MaskError(f"I cannot download `{name}`.")
         token = client.token or runtime.settings.slack_bot_token
         try:
-            data = download(url, token, limit)
+            data = download(url, token, limit, runtime.settings.slack_file_hosts)
         except (URLError, OSError) as exc:
             raise MaskError(f"Downloading `{name}` failed ({exc}). Try again.") from None
         mask, notes = read_mask(data, name, (asset["width"], asset["height"]))
