@@ -18,6 +18,7 @@ from handlers import (
     post_again,
     promote,
     recipes,
+    replays,
     replies,
     variant_actions,
     votes,
@@ -26,6 +27,7 @@ from handlers import (
 
 def register(app: App, runtime: Runtime) -> None:
     for module in (
+        replays,  # first: a replayed command is dropped before any listener runs
         variant_actions,
         draft,
         job_controls,

@@ -18,3 +18,13 @@ def test_an_invisible_prompt_is_refused_with_a_reason(bot):
     answer = bot.sender.command("/draft", "\u200b\u200b").json()
     assert "no visible characters" in answer["text"]
     assert bot.runtime.store.db["jobs"].count == 0
+
+
+def test_a_replayed_command_makes_one_job(bot):
+    first = bot.sender.command("/draft", "a lamp --n 1", trigger_id="trig-1")
+    again = bot.sender.command("/draft", "a lamp --n 1", trigger_id="trig-1")
+    assert first.status == 200 and again.status == 200
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.wait_for_variants("C1", root["ts"])
+    assert bot.runtime.store.db["jobs"].count == 1
+    assert len(bot.root_messages()) == 1
