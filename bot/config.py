@@ -74,6 +74,9 @@ class Settings:
     # Where person-uploaded files (edit masks) may be downloaded from, with the bot token:
     # host names (https only) or exact origins such as http://127.0.0.1:8123 for a local imitation.
     slack_file_hosts: str = "files.slack.com"
+    # Logging: a level name, and "text" or "json" (one JSON object per line).
+    log_level: str = "INFO"
+    log_format: str = "text"
 
     @property
     def db_path(self) -> Path:
@@ -124,6 +127,8 @@ ENV: dict[str, str] = {
     "DAILIES_SHUTDOWN_GRACE": "shutdown_grace_s",
     "DAILIES_LISTENER_THREADS": "listener_threads",
     "DAILIES_SLACK_FILE_HOSTS": "slack_file_hosts",
+    "DAILIES_LOG_LEVEL": "log_level",
+    "DAILIES_LOG_FORMAT": "log_format",
 }
 
 
@@ -185,6 +190,12 @@ def load_settings(
             f"DAILIES_ITERATE_STRENGTH must be in (0, 1], got {settings.iterate_strength}"
         )
     parse_job_timeouts(settings.job_timeouts)
+    if settings.log_format.lower() not in ("text", "json"):
+        raise ConfigError(f"DAILIES_LOG_FORMAT must be text or json, got {settings.log_format!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"DAILIES_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
+        )
     if not settings.slack_api_url.endswith("/"):
         settings = settings.with_overrides(slack_api_url=settings.slack_api_url + "/")
     return settings

@@ -20,6 +20,7 @@ from urllib.error import URLError
 
 from slack_bolt.error import BoltError
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.jobs import rows as jobs
 from bot.jobs.draft_options import OptionsError
@@ -234,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
+        logs.configure(settings.log_level, settings.log_format)
         if args.command == "serve":
             from handlers.app import serve_http, serve_socket_mode
 

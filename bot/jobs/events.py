@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import logs
 from bot.jobs.rows import Job
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class JobEvents:
     def _call(self, job: Job, name: str, *args: Any) -> None:
         hooks = self._watched.get(job.id) or self._hooks.get(job.kind, self._fallback)
         hook = getattr(hooks, name, None) if hooks else None
+        if name != "on_progress":
+            logs.job_changed(job, name.removeprefix("on_"))
 
         def call() -> None:
             try:
@@ -80,7 +83,7 @@ class JobEvents:
                     hook(job, *args)
             except Exception as exc:  # a failed post must not kill a worker or change the outcome
                 if isinstance(exc, NotPosted):
-                    log.warning("job %s: %s not posted: %s", job.id, name, exc)
+                    logs.job_changed(job, "not_posted", error=str(exc))
                 else:
                     log.exception("job %s: %s hook failed", job.id, name)
                 if name in TERMINAL and self._unreported is not None:

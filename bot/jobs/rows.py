@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import logs
 from bot.store.database import Store
 
 # held: accepted and recorded, waiting for its status message to be posted before workers see it.
@@ -86,7 +87,9 @@ def create_job(
     }
     with store.write() as db:
         job_id = db["jobs"].insert(row).last_pk
-    return get_job(store, job_id)
+    job = get_job(store, job_id)
+    logs.job_changed(job, "recorded", source=source)
+    return job
 
 
 def release_job(store: Store, job_id: int, *, thread_ts: str | None, message_ts: str | None) -> Job:

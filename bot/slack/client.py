@@ -22,16 +22,36 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import logs
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
+
+
+class LoggedWebClient(WebClient):
+    """A WebClient that logs every call Slack refused or that never got an answer (after
+    slack_sdk's own retries), as one structured line: method, error, HTTP status, seconds."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        began = time.monotonic()
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            logs.slack_call_failed(
+                api_method, error, time.monotonic() - began, exc.response.status_code
+            )
+            raise
+        except Exception as exc:
+            logs.slack_call_failed(api_method, type(exc).__name__, time.monotonic() - began)
+            raise
 
 
 def make_client(settings: Settings) -> WebClient:
     """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
     answers and dropped connections are retried by slack_sdk's own handlers; what still fails
     is the delivery outbox's to try again later (handlers/job_messages.py)."""
-    client = WebClient(
+    client = LoggedWebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         retry_handlers=[
