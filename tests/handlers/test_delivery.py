@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from bot.jobs import rows as jobs
 from bot.slack import effects
 from tests.handlers.conftest import start_bot
+
+# A "killed" delivery thread ends with an exception nothing catches, as a dead process would.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
 
 def root_of(bot):
@@ -103,18 +108,41 @@ def test_a_never_shared_upload_is_not_done(tmp_path, tiny_runner):
             bot.stop()
 
 
+class Killed(BaseException):
+    """What the frozen thread dies of at the end of the test (no handler catches it)."""
+
+
 class Freeze:
-    """A delivery step that never returns: what the process looks like when it is killed there."""
+    """A delivery step that does not return while the test runs: what the process looks like
+    when it is killed there. ``release`` ends the frozen thread without it doing anything more."""
 
     def __init__(self, at: str) -> None:
         self.at = at
         self.reached = threading.Event()
-        self._never = threading.Event()
+        self._released = threading.Event()
 
     def __call__(self, name: str) -> None:
         if name == self.at and not self.reached.is_set():
             self.reached.set()
-            self._never.wait()  # a killed process never comes back
+            self._released.wait()
+            raise Killed()
+
+    def release(self) -> None:
+        self._released.set()
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    frozen: list[Freeze] = []
+
+    def at(step: str) -> Freeze:
+        frozen.append(Freeze(step))
+        monkeypatch.setattr(effects, "checkpoint", frozen[-1])
+        return frozen[-1]
+
+    yield at
+    for each in frozen:
+        each.release()
 
 
 def crash_and_restart(bot, tmp_path, slack, tiny_runner, monkeypatch):
@@ -130,14 +158,13 @@ def crash_and_restart(bot, tmp_path, slack, tiny_runner, monkeypatch):
 
 
 def test_a_crash_after_the_variants_post_does_not_post_them_twice(
-    tmp_path, slack, tiny_runner, monkeypatch
+    tmp_path, slack, tiny_runner, monkeypatch, freeze
 ):
-    freeze = Freeze("after:variants")
-    monkeypatch.setattr(effects, "checkpoint", freeze)
+    frozen = freeze("after:variants")
     bot = start_bot(tmp_path, slack, lambda device: tiny_runner)
     bot.sender.command("/draft", "a red fox --n 2")
     root = root_of(bot)
-    assert freeze.reached.wait(60)
+    assert frozen.reached.wait(60)
     again = crash_and_restart(bot, tmp_path, slack, tiny_runner, monkeypatch)
     try:
         slack.wait_for(lambda: "Done" in root_text(again, root["ts"]))
@@ -149,14 +176,13 @@ def test_a_crash_after_the_variants_post_does_not_post_them_twice(
 
 
 def test_a_crash_during_the_upload_completion_uploads_each_file_once(
-    tmp_path, slack, tiny_runner, monkeypatch
+    tmp_path, slack, tiny_runner, monkeypatch, freeze
 ):
-    freeze = Freeze("after:upload:1")
-    monkeypatch.setattr(effects, "checkpoint", freeze)
+    frozen = freeze("after:upload:1")
     bot = start_bot(tmp_path, slack, lambda device: tiny_runner)
     bot.sender.command("/draft", "a blue heron --n 2")
     root = root_of(bot)
-    assert freeze.reached.wait(60)
+    assert frozen.reached.wait(60)
     again = crash_and_restart(bot, tmp_path, slack, tiny_runner, monkeypatch)
     try:
         again.wait_for_variants("C1", root["ts"])
@@ -167,12 +193,13 @@ def test_a_crash_during_the_upload_completion_uploads_each_file_once(
         again.stop()
 
 
-def test_a_crash_during_the_status_post_leaves_one_root(tmp_path, slack, tiny_runner, monkeypatch):
-    freeze = Freeze("after:status")
-    monkeypatch.setattr(effects, "checkpoint", freeze)
+def test_a_crash_during_the_status_post_leaves_one_root(
+    tmp_path, slack, tiny_runner, monkeypatch, freeze
+):
+    frozen = freeze("after:status")
     bot = start_bot(tmp_path, slack, lambda device: tiny_runner)
     threading.Thread(target=bot.sender.command, args=("/draft", "an owl"), daemon=True).start()
-    assert freeze.reached.wait(60)
+    assert frozen.reached.wait(60)
     again = crash_and_restart(bot, tmp_path, slack, tiny_runner, monkeypatch)
     try:
         root = root_of(again)
