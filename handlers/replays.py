@@ -13,9 +13,7 @@ from bot.runtime import Runtime
 
 def register(app: App, runtime: Runtime) -> None:
     @app.middleware
-    def once_per_trigger(
-        body: dict[str, Any], next: Callable[[], None]
-    ) -> BoltResponse | None:
+    def once_per_trigger(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         trigger = body.get("trigger_id") if body.get("command") else None
         if trigger and not runtime.store.first_delivery(f"command:{trigger}"):
             return BoltResponse(status=200, body="")
