@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,10 @@ class Runtime:
     variant_handlers: dict[str, Any] = field(default_factory=dict)
     # Queue position last shown on each queued job's status message (job id → position).
     queue_positions: dict[int, int] = field(default_factory=dict)
+    # Status posts of new jobs run here, not on Bolt's listener threads: with Slack slow or
+    # rate limited, a listener waiting on a post would make later commands miss their ack.
+    announcer: ThreadPoolExecutor | None = None
+    announce_tries: dict[int, int] = field(default_factory=dict)
     # Clocks started with the bot (the delivery retry schedule); stopped on close.
     tickers: list[Ticker] = field(default_factory=list)
 
@@ -45,6 +50,8 @@ class Runtime:
         grace = self.settings.shutdown_grace_s if grace is None else grace
         for ticker in self.tickers:
             ticker.stop()
+        if self.announcer is not None:  # what was not posted yet stays held and resumes at start
+            self.announcer.shutdown(wait=False, cancel_futures=True)
         self.engine.stop(timeout=grace)
         if self.outbox is not None:
             self.outbox.close(timeout=max(grace, 5.0))
@@ -104,4 +111,9 @@ def build_runtime(
         client,
         Throttle(settings.progress_interval_s),
         outbox=outbox,
+        announcer=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="dailies-announce"
+        )
+        if with_slack
+        else None,
     )

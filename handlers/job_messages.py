@@ -8,6 +8,7 @@ progress edits are throttled, and results are uploaded, waited on and shown with
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -47,6 +48,10 @@ POST_ERRORS = {
 }
 
 
+# Tries at a new job's status post while Slack answers 429/5xx before the job is failed.
+ANNOUNCE_TRIES = 6
+
+
 def announce(
     runtime: Runtime,
     job: Job,
@@ -60,6 +65,22 @@ def announce(
     ``tell`` gives the person the reason privately (by default an ephemeral message, which a
     slash command can do better through its response_url when the bot is not in the channel).
     """
+    if runtime.announcer is not None:  # off the listener thread: a slow Slack never holds acks
+
+        def post() -> None:
+            try:
+                _announce(runtime, job, thread_ts, tell)
+            except Exception:  # it stays held and is posted at the next start
+                log.exception("job %s: posting its status message failed", job.id)
+
+        runtime.announcer.submit(post)
+        return job
+    return _announce(runtime, job, thread_ts, tell)
+
+
+def _announce(
+    runtime: Runtime, job: Job, thread_ts: str | None, tell: Callable[[str], None] | None
+) -> Job:
     text, status_blocks = blocks.job_status(replace(job, status=jobs.QUEUED))
     try:
         # Once only: a status post cut short by a crash is found again by its metadata.
@@ -81,6 +102,18 @@ def announce(
         )
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
+        tries = runtime.announce_tries.get(job.id, 0) + 1
+        transient = exc.response.status_code in (429, 500, 502, 503, 504)
+        if transient and runtime.announcer is not None and tries < ANNOUNCE_TRIES:
+            # Slack is busy, not refusing: the job stays held and its status post is tried
+            # again shortly (post_once finds it if this try did reach Slack after all).
+            runtime.announce_tries[job.id] = tries
+            log.warning("job %s: status post got %s; trying again", job.id, error)
+            again = threading.Timer(2.0**tries, announce, (runtime, job, thread_ts, tell))
+            again.daemon = True
+            again.start()
+            return job
+        runtime.announce_tries.pop(job.id, None)
         reason = f"could not post to Slack: {error}"
         job = jobs.finish_job(runtime.store, job.id, jobs.FAILED, reason)
         jobs.mark_reported(runtime.store, job.id)

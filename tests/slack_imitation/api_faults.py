@@ -7,6 +7,7 @@ method and a given number of times. Mixed into ``SlackImitation``.
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
@@ -35,6 +36,10 @@ class FaultInjection:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._fault_state()["fail"][method] = [status, error, times, headers]
 
+    def fail_randomly(self, methods: list[str], rate: float, seed: int, status: int = 500) -> None:
+        """Each call of these methods fails with probability ``rate`` (seeded: repeatable)."""
+        self._fault_state()["random"] = (frozenset(methods), rate, random.Random(seed), status)
+
     def delay(self, method: str, seconds: float) -> None:
         """Every call of ``method`` is answered ``seconds`` late (before any state changes)."""
         self._fault_state()["delay"][method] = seconds
@@ -43,12 +48,18 @@ class FaultInjection:
         state = self._fault_state()
         state["fail"].clear()
         state["delay"].clear()
+        state.pop("random", None)
 
     def _injected_delay(self, method: str) -> float:
         return float(self._fault_state()["delay"].get(method, 0.0))
 
     def _injected_failure(self, method: str) -> ApiError | None:
-        fails = self._fault_state()["fail"]
+        state = self._fault_state()
+        chance = state.get("random")
+        if chance and method in chance[0] and chance[2].random() < chance[1]:
+            state["random_failures"] = state.get("random_failures", 0) + 1
+            return ApiError("internal_error", status=chance[3])
+        fails = state["fail"]
         entry = fails.get(method)
         if entry is None:
             return None
