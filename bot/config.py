@@ -101,6 +101,27 @@ class Settings:
     gemini_timeout_s: float = 120.0
     # Threads per hosted backend: how many of its calls may wait at once (bot/jobs/lanes.py).
     hosted_workers: int = 4
+    # Delivery (issue 10). slack_sdk retries of one call on HTTP 5xx (ServerErrorRetryHandler).
+    server_error_retries: int = 2
+    # Results that could not be posted are tried again after this many seconds, doubling each
+    # time, this many times; then only **Post again** (or the next start) tries again.
+    delivery_retry_s: float = 10.0
+    delivery_retries: int = 8
+    # A job that was running when the process stopped this many times is failed, not resumed.
+    max_resumes: int = 2
+    # Seconds a job may run before it is failed as hung ("kind=seconds,…" per kind; 0: no limit).
+    job_timeout_s: float = 0.0
+    job_timeouts: str = ""
+    # On SIGTERM/SIGINT: seconds running steps get to reach a checkpoint before the process exits.
+    shutdown_grace_s: float = 20.0
+    # Threads that run listeners' work after the ack (Bolt's pool; its default is 5).
+    listener_threads: int = 32
+    # Where person-uploaded files (edit masks) may be downloaded from, with the bot token:
+    # host names (https only) or exact origins such as http://127.0.0.1:8123 for a local imitation.
+    slack_file_hosts: str = "files.slack.com"
+    # Logging: a level name, and "text" or "json" (one JSON object per line).
+    log_level: str = "INFO"
+    log_format: str = "text"
 
     @property
     def db_path(self) -> Path:
@@ -109,6 +130,11 @@ class Settings:
     @property
     def assets_dir(self) -> Path:
         return self.home / "assets"
+
+    def job_timeout_for(self, kind: str) -> float:
+        """Seconds a job of this kind may run (0: no limit): its entry in ``job_timeouts``,
+        else ``job_timeout_s``."""
+        return parse_job_timeouts(self.job_timeouts).get(kind, self.job_timeout_s)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)
@@ -159,6 +185,17 @@ ENV: dict[str, str] = {
     "DAILIES_GEMINI_BASE_URL": "gemini_base_url",
     "DAILIES_GEMINI_TIMEOUT": "gemini_timeout_s",
     "DAILIES_HOSTED_WORKERS": "hosted_workers",
+    "DAILIES_SERVER_ERROR_RETRIES": "server_error_retries",
+    "DAILIES_DELIVERY_RETRY": "delivery_retry_s",
+    "DAILIES_DELIVERY_RETRIES": "delivery_retries",
+    "DAILIES_MAX_RESUMES": "max_resumes",
+    "DAILIES_JOB_TIMEOUT": "job_timeout_s",
+    "DAILIES_JOB_TIMEOUTS": "job_timeouts",
+    "DAILIES_SHUTDOWN_GRACE": "shutdown_grace_s",
+    "DAILIES_LISTENER_THREADS": "listener_threads",
+    "DAILIES_SLACK_FILE_HOSTS": "slack_file_hosts",
+    "DAILIES_LOG_LEVEL": "log_level",
+    "DAILIES_LOG_FORMAT": "log_format",
 }
 # TOML tables (not environment variables): name → what each entry describes.
 TABLES = {"families": "model family", "loras": "LoRA"}
@@ -175,6 +212,20 @@ ON_WORDS, OFF_WORDS = ("on", "true", "1", "yes"), ("off", "false", "0", "no")
 def switch_on(value: str) -> bool:
     """An on/off setting's value as a bool (values were checked by load_settings)."""
     return value.strip().lower() in ON_WORDS
+
+
+def parse_job_timeouts(text: str) -> dict[str, float]:
+    """``draft=120,animate_hd=900`` → {kind: seconds}; ConfigError names a bad entry."""
+    limits: dict[str, float] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        kind, _, seconds = entry.partition("=")
+        try:
+            limits[kind.strip()] = float(seconds)
+        except ValueError:
+            raise ConfigError(
+                f"DAILIES_JOB_TIMEOUTS entries look like draft=120, got {entry!r}"
+            ) from None
+    return limits
 
 
 def _coerce(name: str, raw: object, kind: type) -> object:
@@ -241,6 +292,13 @@ def load_settings(
     if not 0.0 < settings.ray_gpus_per_worker <= 8:
         raise ConfigError(
             f"DAILIES_RAY_GPUS_PER_WORKER must be in (0, 8], got {settings.ray_gpus_per_worker}"
+        )
+    parse_job_timeouts(settings.job_timeouts)
+    if settings.log_format.lower() not in ("text", "json"):
+        raise ConfigError(f"DAILIES_LOG_FORMAT must be text or json, got {settings.log_format!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"DAILIES_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
         )
     check_models(settings)
     if not settings.slack_api_url.endswith("/"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +14,10 @@ from bot.config import Settings, switch_on
 from bot.jobs import model_choice
 from bot.jobs.engine import EmbeddedEngine, Engine, Runner
 from bot.jobs.events import JobEvents
-from bot.jobs.rows import mark_reported
+from bot.jobs.rows import defer_delivery, mark_reported
 from bot.slack.client import Throttle, make_client
 from bot.slack.outbox import Outbox
+from bot.slack.redelivery import Ticker
 from bot.store.database import Store
 from models.backends import HostedOptions
 from models.families import pick_family, resolve_family_name  # noqa: F401 (re-export)
@@ -54,12 +57,27 @@ class Runtime:
     def family_of_asset(self, asset: dict[str, Any]) -> Family:
         """The family that made an image (edits of it run there too)."""
         return self.family_of({"family": asset.get("family")})
+    # Status posts of new jobs run here, not on Bolt's listener threads: with Slack slow or
+    # rate limited, a listener waiting on a post would make later commands miss their ack.
+    announcer: ThreadPoolExecutor | None = None
+    announce_tries: dict[int, int] = field(default_factory=dict)
+    # Clocks started with the bot (the delivery retry schedule); stopped on close.
+    tickers: list[Ticker] = field(default_factory=list)
 
-    def close(self) -> None:
-        """Stop the workers (running jobs stay resumable), then post what is still queued."""
-        self.engine.stop()
+    def close(self, grace: float | None = None) -> None:
+        """Stop the workers at their next step boundary (waiting up to ``grace`` seconds, by
+        default DAILIES_SHUTDOWN_GRACE; jobs not finished stay queued and resume at the next
+        start), then post what is still queued in the outbox."""
+        grace = self.settings.shutdown_grace_s if grace is None else grace
+        for ticker in self.tickers:
+            ticker.stop()
+        if self.announcer is not None:  # what was not posted yet stays held and resumes at start
+            self.announcer.shutdown(wait=False, cancel_futures=True)
+        self.engine.stop(timeout=grace)
         if self.outbox is not None:
-            self.outbox.close()
+            self.outbox.close(timeout=max(grace, 5.0))
+        left = self.store.db["jobs"].count_where("status IN ('queued', 'running', 'held')")
+        logging.getLogger(__name__).info("stopped; %d job(s) will resume at the next start", left)
 
 
 def worker_devices(settings: Settings) -> list[str]:
@@ -104,6 +122,9 @@ def build_runtime(
     events = JobEvents(
         dispatch=outbox.submit if outbox else None,
         reported=lambda job: mark_reported(store, job.id),
+        unreported=lambda job, exc: defer_delivery(
+            store, job.id, settings.delivery_retry_s, settings.delivery_retries
+        ),
     )
     if runner_factory is None:
         from bot.jobs.family_runners import FamilyRunners
@@ -152,6 +173,8 @@ def build_runtime(
             cross_batch=switch_on(settings.cross_batch),
             hosted_lanes=dict.fromkeys(sorted(hosted_backends), settings.hosted_workers),
         )
+    engine.max_resumes = settings.max_resumes
+    engine.timeout_for = settings.job_timeout_for
     client = make_client(settings) if with_slack else None
     return Runtime(
         settings,
@@ -164,6 +187,11 @@ def build_runtime(
         outbox=outbox,
         families=families,
         loras=model_choice.loras(settings),
+        announcer=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="dailies-announce"
+        )
+        if with_slack
+        else None,
     )
 
 

@@ -26,10 +26,12 @@ def register(app: App, runtime: Runtime) -> None:
         ignored_events,
         job_controls,
         palette,
+        post_again,
         private_drafts,
         promote,
         quality,
         recipes,
+        replays,
         replies,
         show,
         tags,
@@ -37,6 +39,7 @@ def register(app: App, runtime: Runtime) -> None:
         votes,
     )
     for module in (
+        replays,  # first: a replayed command is dropped before any listener runs
         variant_actions,
         draft,
         job_controls,
@@ -56,6 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
         show,
         app_home,
         private_drafts,
+        post_again,
         replies,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):

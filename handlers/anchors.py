@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.brand import anchors
+from bot.review.channel_settings import may_change_channel
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.ephemeral import tell
@@ -79,6 +80,12 @@ def _target(
         anchor = anchors.by_name(runtime.store, team_id, name)
         if anchor is None:
             raise anchors.AnchorError(f"There is no anchor called `{name.lower()}`.")
+        here = anchors.channel_anchor(runtime.store, channel_id)
+        if anchor["channel_id"] != channel_id and (here is None or here["id"] != anchor["id"]):
+            # A command acts on the channel it is sent in: another channel's anchor is theirs.
+            raise anchors.AnchorError(
+                f"`{anchor['name']}` belongs to <#{anchor['channel_id']}>; change its scale there."
+            )
         return anchor
     anchor = anchors.channel_anchor(runtime.store, channel_id) or anchors.latest_locked_by(
         runtime.store, channel_id, user_id
@@ -95,6 +102,10 @@ def anchor_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> bl
     team = body.get("team_id")
     verb, _, rest = arguments.strip().partition(" ")
     verb, rest = verb.lower(), rest.strip()
+    if verb in ("channel", "use", "clear", "name", "scale") and (
+        refusal := may_change_channel(store, channel, user)
+    ):
+        return blocks.notice(f":lock: {refusal}")
     try:
         if verb in ("", "list"):
             listed = anchors.for_team(store, team)
@@ -190,6 +201,9 @@ def register(app: App, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         if anchor is None:
             tell(respond, blocks.notice("That anchor no longer exists."))
+            return
+        if refusal := may_change_channel(runtime.store, channel, body["user"]["id"]):
+            tell(respond, blocks.notice(f":lock: {refusal}"))
             return
         anchors.promote(runtime.store, anchor, channel, body["user"]["id"])
         tell(respond, blocks.notice(_channel_now(anchor, channel)))

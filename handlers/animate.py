@@ -112,6 +112,7 @@ def post_clips(runtime: Runtime, job: Job, clips: list[dict[str, Any]]) -> None:
             extensions=[extensions(c) for c in clips],
             max_extensions=runtime.settings.max_clip_extensions,
         ),
+        step="clips",
     )
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import handlers
+from bot.lifecycle import stop_on_signals
 from bot.runtime import Runtime
-from handlers.job_messages import report_unreported, resume_held
+from bot.slack.redelivery import Ticker
+from handlers.job_messages import report_due, report_unreported, resume_held
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,11 @@ def create_app(runtime: Runtime) -> App:
         # Socket Mode does not sign requests; HTTP mode must.
         request_verification_enabled=bool(runtime.settings.slack_signing_secret),
         ignoring_self_events_enabled=True,
+        # Work after ack() (status posts, 429 waits, downloads) holds a listener thread; with
+        # Bolt's default 5, a slow Slack made other commands miss their 3 s ack.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=runtime.settings.listener_threads, thread_name_prefix="dailies-listener"
+        ),
     )
     handlers.register(app, runtime)
     return app
@@ -33,6 +42,10 @@ def start_engine(runtime: Runtime) -> None:
     report_unreported(runtime)
     runtime.engine.start()
     resume_held(runtime)
+    # Results that could not be posted are tried again on their schedule (rows say when).
+    interval = max(0.2, min(5.0, runtime.settings.delivery_retry_s / 2))
+    ticker = Ticker(interval, lambda: report_due(runtime), "dailies-redelivery")
+    runtime.tickers.append(ticker.start())
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -68,17 +81,38 @@ def serve_http(runtime: Runtime, host: str, port: int) -> None:
     server = make_http_server(app, host, port)
     log.info("dailies listening on http://%s:%d/slack/events", host, server.server_port)
     try:
-        server.serve_forever()
+        with stop_on_signals():
+            server.serve_forever()
     finally:
+        server.server_close()  # stop accepting first, then drain
         runtime.close()
 
 
-def serve_socket_mode(runtime: Runtime) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def socket_mode_handler(runtime: Runtime, app: App) -> Any:
+    """Bolt's ``websocket_client`` adapter: after Slack's routine ``disconnect:
+    refresh_requested`` it acks on the new connection in milliseconds, where the built-in client
+    waited out a 3 s read (past Slack's deadline). Its Web API client (for
+    apps.connections.open) uses the configured API URL."""
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
+    from slack_sdk import WebClient
 
+    return SocketModeHandler(
+        app,
+        runtime.settings.slack_app_token,
+        web_client=WebClient(base_url=runtime.settings.slack_api_url),
+        concurrency=runtime.settings.listener_threads,
+        # Also how often a dropped connection is noticed and replaced (slack_sdk's monitor).
+        ping_interval=5,
+    )
+
+
+def serve_socket_mode(runtime: Runtime) -> None:
     app = create_app(runtime)
     start_engine(runtime)
+    handler = socket_mode_handler(runtime, app)
     try:
-        SocketModeHandler(app, runtime.settings.slack_app_token).start()
+        with stop_on_signals():
+            handler.start()
     finally:
+        handler.close()
         runtime.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -326,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
+        logs.configure(settings.log_level, settings.log_format)
         if args.command == "serve":
             return _serve(settings, args)
         if args.command == "draft":

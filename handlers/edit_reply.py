@@ -20,7 +20,6 @@ import logging
 import re
 from typing import Any
 from urllib.error import URLError
-from urllib.request import Request, urlopen
 
 from PIL import Image, ImageChops, UnidentifiedImageError
 from slack_bolt import App
@@ -30,6 +29,7 @@ from bot.jobs.draft_options import OptionsError
 from bot.jobs.edit_params import EditError, edit_params
 from bot.review.iteration import current_pick
 from bot.runtime import Runtime
+from bot.slack.downloads import DownloadRefused, fetch
 from bot.store.assets import write_content_addressed
 from handlers.edit_actions import record
 
@@ -39,6 +39,10 @@ EDIT_WORD = re.compile(r"^\s*edit\b", re.IGNORECASE)
 EDIT_COMMAND = re.compile(r"^\s*edit\s+(?:v(\d{1,3}))?#(\d+)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 # A mask is resized to the image; more pixels than this is no mask anyone meant to paint.
 MASK_MAX_SIDE = 8192
+# No thread has more variants per message or iterations than these; a bigger #N is answered
+# at once (a 20-digit number used to overflow SQLite's integers and go unanswered).
+MAX_VARIANT_NUMBER = 99
+MAX_ITERATION_NUMBER = 999
 MASK_MAX_PIXELS = MASK_MAX_SIDE * MASK_MAX_SIDE
 USAGE = (
     "Reply in the image's thread with a mask PNG attached (white = change, black = keep) and "
@@ -81,11 +85,13 @@ def _size(count: int) -> str:
     return f"{max(1, round(count / 1024))} KB"
 
 
-def download(url: str, token: str, limit: int) -> bytes:
-    """A Slack file's bytes (url_private needs the bot token), refusing more than ``limit``."""
-    request = Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urlopen(request, timeout=30) as response:
-        data = response.read(limit + 1)
+def download(url: str, token: str, limit: int, hosts: str = "files.slack.com") -> bytes:
+    """A Slack file's bytes (url_private needs the bot token), refusing more than ``limit``;
+    only from Slack's file hosts over https, the token sent only there."""
+    try:
+        data = fetch(url, token, hosts, limit)
+    except DownloadRefused as exc:
+        raise MaskError(f"I only download masks from Slack itself: {exc}.") from None
     if len(data) > limit:
         raise MaskError(f"The mask is larger than the {_size(limit)} limit.")
     return data
@@ -173,6 +179,10 @@ def handle_edit_reply(runtime: Runtime, event: dict[str, Any], client: WebClient
     if not thread_ts:
         _tell(client, event, f":warning: Reply inside the thread of the images. {USAGE}")
         return True
+    if number > MAX_VARIANT_NUMBER or (iteration or 0) > MAX_ITERATION_NUMBER:
+        shown = f"#{match.group(2)}"[:24]
+        _tell(client, event, f":warning: There is no image {shown} in this thread.")
+        return True
     try:
         asset = _named_variant(runtime, event, iteration, number)
     except OptionsError as exc:
@@ -201,7 +211,7 @@ def handle_edit_reply(runtime: Runtime, event: dict[str, Any], client: WebClient
             raise MaskError(f"I cannot download `{name}`.")
         token = client.token or runtime.settings.slack_bot_token
         try:
-            data = download(url, token, limit)
+            data = download(url, token, limit, runtime.settings.slack_file_hosts)
         except (URLError, OSError) as exc:
             raise MaskError(f"Downloading `{name}` failed ({exc}). Try again.") from None
         mask, notes = read_mask(data, name, (asset["width"], asset["height"]))

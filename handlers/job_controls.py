@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.jobs import rows as jobs
 from bot.jobs.params import reroll_params
+from bot.review.channel_settings import may_cancel
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.ephemeral import tell
@@ -37,6 +38,13 @@ def register(app: App, runtime: Runtime) -> None:
             tell(respond, f"That job is already {job.status}.")
             return
         user = body["user"]["id"]
+        if not may_cancel(runtime.store, job.channel_id, job.user_id, user):
+            tell(
+                respond,
+                f"Only <@{job.user_id}> (who asked for it) or this channel's approvers "
+                "can cancel this job.",
+            )
+            return
         job = runtime.engine.cancel(job.id, user)
 
         def show_cancel() -> None:

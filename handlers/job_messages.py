@@ -8,6 +8,7 @@ progress edits are throttled, and results are uploaded, waited on and shown with
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -17,15 +18,15 @@ from slack_sdk.errors import SlackApiError
 from bot.brand.palette_store import get_palette
 from bot.brand.result_lines import anchor_result_line, palette_result_lines
 from bot.jobs import rows as jobs
-from bot.jobs.events import JobHooks
+from bot.jobs.events import JobHooks, NotPosted
 from bot.jobs.model_lines import models_result_line
 from bot.jobs.rows import Job
 from bot.quality.flags import check_job_results
 from bot.quality.notes import variant_notes
 from bot.runtime import Runtime
-from bot.slack import blocks
-from bot.slack.client import Upload, post_referencing_files, upload_files, wait_until_shared
-from bot.slack.posted import record_posted
+from bot.slack import blocks, effects
+from bot.slack.client import post_referencing_files, wait_until_shared
+from bot.slack.posted import job_messages, record_posted
 from bot.store.assets import asset_path, job_assets, set_slack_file
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ POST_ERRORS = {
 }
 
 
+# Tries at a new job's status post while Slack answers 429/5xx before the job is failed.
+ANNOUNCE_TRIES = 6
+
+
 def announce(
     runtime: Runtime,
     job: Job,
@@ -64,13 +69,55 @@ def announce(
     ``tell`` gives the person the reason privately (by default an ephemeral message, which a
     slash command can do better through its response_url when the bot is not in the channel).
     """
+    if runtime.announcer is not None:  # off the listener thread: a slow Slack never holds acks
+
+        def post() -> None:
+            try:
+                _announce(runtime, job, thread_ts, tell)
+            except Exception:  # it stays held and is posted at the next start
+                log.exception("job %s: posting its status message failed", job.id)
+
+        runtime.announcer.submit(post)
+        return job
+    return _announce(runtime, job, thread_ts, tell)
+
+
+def _announce(
+    runtime: Runtime, job: Job, thread_ts: str | None, tell: Callable[[str], None] | None
+) -> Job:
     text, status_blocks = blocks.job_status(replace(job, status=jobs.QUEUED))
     try:
-        response = runtime.client.chat_postMessage(
-            channel=job.channel_id, thread_ts=thread_ts, text=text, blocks=status_blocks
+        # Once only: a status post cut short by a crash is found again by its metadata.
+        message_ts = effects.post_once(
+            runtime.client,
+            runtime.store,
+            job_id=job.id,
+            step="status",
+            channel=job.channel_id or "",
+            thread_ts=thread_ts,
+            since=job.created_at,
+            post=lambda meta: runtime.client.chat_postMessage(
+                channel=job.channel_id,
+                thread_ts=thread_ts,
+                text=text,
+                blocks=status_blocks,
+                metadata=meta,
+            ).data,
         )
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
+        tries = runtime.announce_tries.get(job.id, 0) + 1
+        transient = exc.response.status_code in (429, 500, 502, 503, 504)
+        if transient and runtime.announcer is not None and tries < ANNOUNCE_TRIES:
+            # Slack is busy, not refusing: the job stays held and its status post is tried
+            # again shortly (post_once finds it if this try did reach Slack after all).
+            runtime.announce_tries[job.id] = tries
+            log.warning("job %s: status post got %s; trying again", job.id, error)
+            again = threading.Timer(2.0**tries, announce, (runtime, job, thread_ts, tell))
+            again.daemon = True
+            again.start()
+            return job
+        runtime.announce_tries.pop(job.id, None)
         reason = f"could not post to Slack: {error}"
         job = jobs.finish_job(runtime.store, job.id, jobs.FAILED, reason)
         jobs.mark_reported(runtime.store, job.id)
@@ -80,7 +127,6 @@ def announce(
             "Nothing was queued."
         )
         return job
-    message_ts = response["ts"]
     job = jobs.release_job(
         runtime.store, job.id, thread_ts=thread_ts or message_ts, message_ts=message_ts
     )
@@ -114,12 +160,7 @@ def report_unreported(runtime: Runtime) -> None:
     """Jobs that finished while nothing could show it (the bot stopped after the work and before
     the post): show their outcome now, from the saved files and rows."""
     for job in jobs.unreported_jobs(runtime.store, "slack"):
-        if job.status == jobs.DONE:
-            runtime.events.done(job, job_assets(runtime.store, job.id))
-        elif job.status == jobs.FAILED:
-            runtime.events.failed(job, job.error or "the job failed")
-        else:
-            runtime.events.cancelled(job)
+        report_job(runtime, job)
 
 
 def resume_held(runtime: Runtime) -> None:
@@ -158,12 +199,37 @@ def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
 
 
 def post_in_thread(
-    runtime: Runtime, job: Job, message: tuple[str, list[dict[str, Any]]]
+    runtime: Runtime,
+    job: Job,
+    message: tuple[str, list[dict[str, Any]]],
+    step: str | None = None,
 ) -> dict[str, Any]:
+    """A reply in the job's thread; with a ``step`` it is posted once however often this runs
+    (a retry after a crash or a failed later step finds the first one)."""
     text, message_blocks = message
-    return runtime.client.chat_postMessage(
-        channel=job.channel_id, thread_ts=job.thread_ts, text=text, blocks=message_blocks
-    ).data
+
+    def send(meta: dict[str, Any] | None = None) -> dict[str, Any]:
+        return runtime.client.chat_postMessage(
+            channel=job.channel_id,
+            thread_ts=job.thread_ts,
+            text=text,
+            blocks=message_blocks,
+            metadata=meta,
+        ).data  # type: ignore[return-value]
+
+    if step is None:
+        return send()
+    ts = effects.post_once(
+        runtime.client,
+        runtime.store,
+        job_id=job.id,
+        step=step,
+        channel=job.channel_id or "",
+        thread_ts=job.thread_ts,
+        since=job.created_at,
+        post=send,
+    )
+    return {"channel": job.channel_id, "ts": ts}
 
 
 # (job, asset) -> (filename, title, alt text) of its upload.
@@ -181,16 +247,26 @@ def image_naming(job: Job, asset: dict[str, Any]) -> tuple[str, str, str]:
 def upload_assets(
     runtime: Runtime, job: Job, assets: list[dict[str, Any]], naming: Naming = image_naming
 ) -> list[str]:
-    """Upload the job's files into its thread (once: a resumed post reuses recorded file ids)."""
-    missing = [a for a in assets if not a.get("slack_file_id")]
-    if missing:
-        uploads = [
-            Upload(asset_path(runtime.settings.assets_dir, a), *naming(job, a)) for a in missing
-        ]
-        file_ids = upload_files(runtime.client, job.channel_id, job.thread_ts, uploads)
-        for asset, file_id in zip(missing, file_ids, strict=True):
-            set_slack_file(runtime.store, asset["id"], file_id)
-            asset["slack_file_id"] = file_id
+    """Upload the job's files into its thread, once each: a retry (after a failure or a crash)
+    reuses the recorded file ids and re-uploads only files whose share never happened."""
+    for asset in assets:
+        if asset.get("slack_file_id"):
+            continue
+        filename, title, alt_text = naming(job, asset)
+        file_id = effects.upload_once(
+            runtime.client,
+            runtime.store,
+            job_id=job.id,
+            step=f"upload:{asset['id']}",
+            channel=job.channel_id or "",
+            thread_ts=job.thread_ts,
+            path=asset_path(runtime.settings.assets_dir, asset),
+            filename=filename,
+            title=title,
+            alt_text=alt_text,
+        )
+        set_slack_file(runtime.store, asset["id"], file_id)
+        asset["slack_file_id"] = file_id
     file_ids = [a["slack_file_id"] for a in assets]
     wait_until_shared(
         runtime.client, file_ids, job.channel_id, runtime.settings.file_share_timeout_s
@@ -215,6 +291,8 @@ def channel_features(runtime: Runtime, channel_id: str) -> frozenset[str]:
 
 
 def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None:
+    if job_messages(runtime.store, job.id):  # shown already (a later step failed last time)
+        return
     file_ids = upload_assets(runtime, job, assets)
     extra = result_extras(runtime, job, assets)
     text, result_blocks = blocks.variants(
@@ -226,17 +304,27 @@ def post_results(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> No
         notes=variant_notes(runtime.store, assets),
         features=channel_features(runtime, job.channel_id),
     )
-    posted = post_referencing_files(
+    ts = effects.post_once(
         runtime.client,
-        channel=job.channel_id,
+        runtime.store,
+        job_id=job.id,
+        step="variants",
+        channel=job.channel_id or "",
         thread_ts=job.thread_ts,
-        text=text,
-        blocks=result_blocks,
-        timeout=runtime.settings.file_share_timeout_s,
+        since=job.created_at,
+        post=lambda meta: post_referencing_files(
+            runtime.client,
+            channel=job.channel_id or "",
+            thread_ts=job.thread_ts,
+            text=text,
+            blocks=result_blocks,
+            timeout=runtime.settings.file_share_timeout_s,
+            metadata=meta,
+        ),
     )
     # Remember where the variants are shown, with the lines features added then: votes re-render
     # this message, reactions on it vote.
-    record_posted(runtime.store, job.id, posted["channel"], posted["ts"], extra=extra)
+    record_posted(runtime.store, job.id, job.channel_id or "", ts, extra=extra)
 
 
 def image_job_hooks(
@@ -261,16 +349,14 @@ def image_job_hooks(
         check_job_results(runtime.store, runtime.settings, job, assets)
         try:
             post(runtime, job, assets)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            reason = f"the {noun}s were made but posting them failed: {error}"
-            jobs.update_job(runtime.store, job.id, error=reason)
-            post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
-        update_status(runtime, job)
+        except Exception as exc:  # Slack refused, timed out or was unreachable: nothing is lost
+            not_posted(runtime, job, len(assets), noun, exc)
+            raise NotPosted(slack_error(exc)) from exc
+        update_status(runtime, job)  # "Done" only now that the results are visible
 
     def on_failed(job: Job, message: str) -> None:
         update_status(runtime, job)
-        post_in_thread(runtime, job, blocks.failure(job, message))
+        post_in_thread(runtime, job, blocks.failure(job, message), step="failure")
 
     def on_cancelled(job: Job) -> None:
         made = job_assets(runtime.store, job.id) if job.message_ts else []
@@ -281,7 +367,9 @@ def image_job_hooks(
         planned = max(len(job.params.get("seeds") or []), len(made))
         note = f"Cancelled after {len(made)} of {planned} {noun}{'s' if planned != 1 else ''}"
         update_status(runtime, job, note=f"{note} · the finished ones are in the thread")
-        post_in_thread(runtime, job, blocks.notice(f":no_entry_sign: {note}; here they are."))
+        post_in_thread(
+            runtime, job, blocks.notice(f":no_entry_sign: {note}; here they are."), step="cancelled"
+        )
         check_job_results(runtime.store, runtime.settings, job, made)
         try:
             post(runtime, job, made)
@@ -290,3 +378,55 @@ def image_job_hooks(
             post_in_thread(runtime, job, blocks.notice(f":warning: {reason}"))
 
     return JobHooks(on_started, on_progress, on_done, on_failed, on_cancelled)
+
+
+def slack_error(exc: BaseException) -> str:
+    """What went wrong talking to Slack, in a few words."""
+    if isinstance(exc, SlackApiError):
+        return f"{exc.response.get('error')} (HTTP {exc.response.status_code})"
+    return f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")
+
+
+def not_posted(runtime: Runtime, job: Job, count: int, noun: str, exc: BaseException) -> None:
+    """Say the truth where it can be said: the root shows "made, not yet posted" with a Post
+    again button, and the person hears it privately (once). Slack may still refuse both; the
+    retry schedule and the next start try again either way."""
+    error = slack_error(exc)
+    log.warning("job %s: %d %s(s) made but not posted: %s", job.id, count, noun, error)
+    current = jobs.get_job(runtime.store, job.id)
+    last_try = current.delivery_attempts + 1 >= runtime.settings.delivery_retries
+    plural = f"{count} {noun}{'s' if count != 1 else ''}"
+    later = (
+        "Press *Post again* to try again."
+        if last_try
+        else "I'll keep trying, or press *Post again*."
+    )
+    note = f"{plural} saved · Slack said {error} · {later}"
+    try:
+        update_status(runtime, current, note=note, post_again=True)
+    except Exception as update_exc:
+        log.warning("job %s: could not show 'not yet posted': %s", job.id, slack_error(update_exc))
+    if current.delivery_attempts == 0 or last_try:
+        whisper(runtime, job.channel_id, job.user_id, job.thread_ts)(
+            f":warning: Your {plural} for “{blocks.escape(job.params.get('prompt', '')[:200])}” "
+            f"{'was' if count == 1 else 'were'} made and saved, but Slack would not take "
+            f"{'it' if count == 1 else 'them'} ({error}). {later}"
+        )
+
+
+def report_job(runtime: Runtime, job: Job) -> None:
+    """Show a finished job's outcome (again), from its saved files and rows."""
+    if job.status == jobs.DONE:
+        runtime.events.done(job, job_assets(runtime.store, job.id))
+    elif job.status == jobs.FAILED:
+        runtime.events.failed(job, job.error or "the job failed")
+    else:
+        runtime.events.cancelled(job)
+
+
+def report_due(runtime: Runtime) -> None:
+    """The retry schedule: results whose next try is due are posted again (leased, so a try
+    still running in the outbox is not started twice)."""
+    lease = max(60.0, 3 * runtime.settings.file_share_timeout_s)
+    for job in jobs.claim_due_deliveries(runtime.store, "slack", lease):
+        report_job(runtime, job)

@@ -13,6 +13,7 @@ from bot.brand.result_lines import swatches
 from bot.jobs import rows as jobs
 from bot.jobs.palette_snap import snap_params
 from bot.jobs.params import asset_aspect
+from bot.review.channel_settings import may_change_channel
 from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.ephemeral import tell
@@ -39,6 +40,8 @@ def palette_command(runtime: Runtime, body: dict[str, Any], arguments: str) -> b
             f":art: Brand palette of <#{channel}>: {swatches(current)}\nResults here show "
             f"their dominant colours against it; ΔE00 above {threshold:g} is flagged."
         )
+    if refusal := may_change_channel(runtime.store, channel, body["user_id"]):
+        return blocks.notice(f":lock: {refusal}")
     if arguments.lower() == "clear":
         if clear_palette(runtime.store, channel):
             return blocks.notice(f"Removed the brand palette of <#{channel}>.")

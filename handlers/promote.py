@@ -26,7 +26,7 @@ from bot.review.channel_settings import (
 from bot.review.iteration import thread_root_job
 from bot.review.promotion import lineage, record_promotion
 from bot.runtime import Runtime
-from bot.slack import blocks
+from bot.slack import blocks, effects
 from bot.slack.client import post_referencing_files
 from bot.slack.posted import record_posted
 from handlers.ephemeral import tell
@@ -56,17 +56,25 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
             extra=extra,
             features=channel_features(runtime, job.channel_id),
         )
-        posted = post_referencing_files(
+        ts = effects.post_once(  # once, even when a later step fails and this runs again
             runtime.client,
-            channel=job.channel_id,
+            runtime.store,
+            job_id=job.id,
+            step=f"final:{asset['id']}",
+            channel=job.channel_id or "",
             thread_ts=job.thread_ts,
-            text=text,
-            blocks=final_blocks,
-            timeout=runtime.settings.file_share_timeout_s,
+            since=job.created_at,
+            post=lambda meta, text=text, final_blocks=final_blocks: post_referencing_files(
+                runtime.client,
+                channel=job.channel_id or "",
+                thread_ts=job.thread_ts,
+                text=text,
+                blocks=final_blocks,
+                timeout=runtime.settings.file_share_timeout_s,
+                metadata=meta,
+            ),
         )
-        record_posted(
-            runtime.store, job.id, posted["channel"], posted["ts"], kind="final", extra=extra
-        )
+        record_posted(runtime.store, job.id, job.channel_id or "", ts, kind="final", extra=extra)
         root = thread_root_job(runtime.store, job.channel_id, job.thread_ts or "")
         promoted_by = job.params.get("promoted_by")
         if root is not None and promoted_by:

@@ -188,6 +188,8 @@ def run_merged(engine: Engine, batch: list[Job], runner: Any, stopping: threadin
             outcomes = runner.generate_many(members)
     except EngineStopping:
         log.info("batch %s interrupted by shutdown; it resumes at the next start", _ids(plans))
+        for plan in plans:
+            jobs.requeue_stopped(engine.store, plan.job.id)
         return
     except Exception:
         log.exception("batch %s failed; running its jobs one by one", _ids(plans))

@@ -7,9 +7,12 @@ creative teams already type; a phone's auto-corrected em dash (``—ar``) counts
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_PROMPT_CHARS = 2000
+# The recipe modal's negative prompt field holds 2000 characters (Slack's plain_text_input cap).
+MAX_NEGATIVE_CHARS = 2000
 MIN_N, MAX_N, DEFAULT_N = 1, 8, 4
 ASPECTS = ("1:1", "4:5", "5:4", "2:3", "3:2", "3:4", "4:3", "16:9", "9:16", "21:9", "9:21")
 MAX_ASPECT_SIDE_RATIO = 4.0
@@ -102,9 +105,20 @@ def parse_aspect(value: str) -> tuple[int, int]:
     return w, h
 
 
+def visible(text: str) -> bool:
+    """Whether ``text`` has a character a person can see (not only spaces, zero-width spaces,
+    joiners or control characters)."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
 def check_prompt(prompt: str) -> str:
     if not prompt:
         raise OptionsError("The prompt is empty: say what to draw before the flags.")
+    if not visible(prompt):
+        raise OptionsError(
+            "The prompt has no visible characters (only spaces or invisible ones): "
+            "say what to draw."
+        )
     if len(prompt) > MAX_PROMPT_CHARS:
         raise OptionsError(
             f"The prompt is {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}."
@@ -133,6 +147,10 @@ def options_from(
         elif flag == "no":
             if not value:
                 raise OptionsError("`--no` needs the things to keep out, e.g. `--no text, logo`.")
+            if len(value) > MAX_NEGATIVE_CHARS:
+                raise OptionsError(
+                    f"`--no` is {len(value)} characters; the limit is {MAX_NEGATIVE_CHARS}."
+                )
             values["negative_prompt"] = value
         elif flag == "steps":
             values["steps"] = _int("steps", value, 1, 150)

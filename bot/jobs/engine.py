@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,10 @@ class EngineStopping(Exception):
     """Raised inside a running generation when the engine shuts down; the job stays resumable."""
 
 
+class JobTimedOut(Exception):
+    """Raised at a step boundary of a job that ran past its kind's time limit."""
+
+
 class WorkerLost(Exception):
     """The worker process running a job died (killed, out of memory, its node gone)."""
 
@@ -53,10 +58,21 @@ MAX_WORKER_LOSSES = 2
 
 
 class Engine(ABC):
+    # Worker health (set from Settings by build_runtime): a job that was running when the process
+    # died this many times is failed at start; seconds a job of a kind may run (0: no limit).
+    max_resumes: int = 2
+    timeout_for: Callable[[str], float] = staticmethod(lambda kind: 0.0)
+
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
         self.assets_dir = assets_dir
         self.events = events
+
+    def fail_poison_jobs(self) -> None:
+        """Jobs that keep killing the process are failed (with Retry), not run again."""
+        for job in jobs.fail_poison_jobs(self.store, self.max_resumes):
+            log.error("job %s stopped the worker %d times; failing it", job.id, self.max_resumes)
+            self.events.failed(job, job.error or "")
 
     @abstractmethod
     def start(self) -> None: ...
@@ -78,10 +94,14 @@ class Engine(ABC):
         """Run one claimed job to its end state and tell its hooks; shared by every engine."""
         self.events.started(job)
         progress = job_progress(self.events, job)
+        limit = self.timeout_for(job.kind)
+        began = time.monotonic()
 
         def cancelled() -> bool:
             if stopping.is_set():
                 raise EngineStopping()
+            if limit and time.monotonic() - began > limit:
+                raise JobTimedOut(f"this job ran past its time limit of {limit:g} s")
             return jobs.cancel_requested(self.store, job.id)
 
         executor = EXECUTORS.get(job.kind)
@@ -98,6 +118,7 @@ class Engine(ABC):
             )
         except EngineStopping:
             log.info("job %s interrupted by shutdown; it will resume at the next start", job.id)
+            jobs.requeue_stopped(self.store, job.id)
             return
         except GenerationCancelled:
             self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
@@ -113,7 +134,7 @@ class Engine(ABC):
             message = f"the worker running this job died {losses} times ({exc})"
             self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
             return
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a job never kills its worker
             log.exception("job %s failed", job.id)
             message = plain_error(exc)
             self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
@@ -136,6 +157,8 @@ def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]
 
 def plain_error(exc: BaseException) -> str:
     """An exception as a person can read it: no traceback, the cause in its own words."""
+    if isinstance(exc, SystemExit | KeyboardInterrupt):
+        return f"the job tried to stop the worker ({type(exc).__name__}); the worker carries on"
     text = str(exc).strip() or type(exc).__name__
     if "out of memory" in text.lower():
         return "the GPU ran out of memory; try fewer variants or a smaller size"
@@ -170,11 +193,16 @@ class EmbeddedEngine(Engine):
         self._wakeup = threading.Condition()
         self._pending_wake = False
         self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        # Each worker thread with what starts its replacement (the supervisor's job).
+        self._threads: list[tuple[threading.Thread, Callable[[], threading.Thread]]] = []
+        self._retired: set[threading.Thread] = set()
+        self._workers_lock = threading.Lock()
+        self.replaced_workers = 0
         self.ready = threading.Event()
         self._ready_count = 0
 
     def start(self) -> None:
+        self.fail_poison_jobs()
         resumed = jobs.requeue_interrupted(self.store)
         if resumed:
             log.info("resuming %d interrupted job(s)", resumed)
@@ -182,28 +210,64 @@ class EmbeddedEngine(Engine):
             self._start_worker(device)
         for lane, count in self.hosted_lanes.items():
             for index in range(count):
-                thread = threading.Thread(
-                    target=self._work_hosted,
-                    args=(lane,),
-                    name=f"dailies-{lane}-{index}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
+                self._add(self._spawner(self._work_hosted, lane, f"dailies-{lane}-{index}"))
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="dailies-worker-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _spawner(self, target: Callable[[str], None], arg: str, name: str) -> Callable[[], Any]:
+        def spawn() -> threading.Thread:
+            thread = threading.Thread(
+                target=self._guarded, args=(target, arg), name=name, daemon=True
+            )
+            thread.start()
+            return thread
+
+        return spawn
+
+    def _add(self, spawn: Callable[[], threading.Thread]) -> None:
+        with self._workers_lock:
+            self._threads.append((spawn(), spawn))
 
     def _start_worker(self, device: str) -> None:
-        thread = threading.Thread(
-            target=self._work, args=(device,), name=f"dailies-worker-{device}", daemon=True
-        )
-        thread.start()
-        self._threads.append(thread)
+        self._add(self._spawner(self._work, device, f"dailies-worker-{device}"))
+
+    def _guarded(self, target: Callable[[str], None], arg: str) -> None:
+        try:
+            target(arg)
+        except BaseException:  # the supervisor starts a new worker in its place
+            log.exception("worker %s stopped unexpectedly", threading.current_thread().name)
+
+    def _supervise(self, interval: float = 0.5) -> None:
+        """A worker thread that died (anything escaping its loop) is replaced, so the queue
+        never stalls with nobody to take it; one that retired (the pool shrank) is not."""
+        while not self._stopping.wait(interval):
+            with self._workers_lock:
+                if self._stopping.is_set():
+                    return
+                kept = []
+                for thread, spawn in self._threads:
+                    if thread.is_alive():
+                        kept.append((thread, spawn))
+                    elif thread in self._retired:
+                        self._retired.discard(thread)
+                    else:
+                        log.error("worker %s died; starting a new one", thread.name)
+                        self.replaced_workers += 1
+                        kept.append((spawn(), spawn))
+                self._threads = kept
 
     def stop(self, timeout: float = 30.0) -> None:
-        self._stopping.set()
+        """Stop workers at their next step boundary, waiting up to ``timeout`` seconds in all;
+        a job not finished by then stays queued and resumes at the next start."""
+        with self._workers_lock:
+            self._stopping.set()
+            threads, self._threads = self._threads, []
         self.wake()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
+        deadline = time.monotonic() + timeout
+        for thread, _ in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def wake(self) -> None:
         with self._wakeup:
@@ -256,6 +320,7 @@ class EmbeddedEngine(Engine):
                 batch = [job] if job is not None else []
             if not batch:
                 if self.retire(runner):
+                    self._retired.add(threading.current_thread())
                     return
                 with self._wakeup:
                     if not self._pending_wake:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import logs
 from bot.jobs.rows import Job
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ class JobHooks:
 TERMINAL = ("on_done", "on_failed", "on_cancelled")
 
 
+class NotPosted(Exception):
+    """A final hook could not show the job's outcome (Slack refused or was unreachable) and has
+    said so where it could; the job stays unreported and its delivery is tried again."""
+
+
 class JobEvents:
     """Routes a job's events to the hooks of its kind.
 
@@ -43,12 +49,14 @@ class JobEvents:
         self,
         dispatch: Callable[[Callable[[], None], Hashable | None], None] | None = None,
         reported: Callable[[Job], None] | None = None,
+        unreported: Callable[[Job, Exception], None] | None = None,
     ) -> None:
         self._hooks: dict[str, JobHooks] = {}
         self._fallback: JobHooks | None = None
         self._watched: dict[int, JobHooks] = {}
         self._dispatch = dispatch
         self._reported = reported
+        self._unreported = unreported
         self._observers: list[Callable[[Job, str], None]] = []
 
     def observe(self, observer: Callable[[Job, str], None]) -> None:
@@ -72,13 +80,20 @@ class JobEvents:
     def _call(self, job: Job, name: str, *args: Any) -> None:
         hooks = self._watched.get(job.id) or self._hooks.get(job.kind, self._fallback)
         hook = getattr(hooks, name, None) if hooks else None
+        if name != "on_progress":
+            logs.job_changed(job, name.removeprefix("on_"))
 
         def call() -> None:
             try:
                 if hook is not None:
                     hook(job, *args)
-            except Exception:  # a failed post must not kill a worker or change the job's outcome
-                log.exception("job %s: %s hook failed", job.id, name)
+            except Exception as exc:  # a failed post must not kill a worker or change the outcome
+                if isinstance(exc, NotPosted):
+                    logs.job_changed(job, "not_posted", error=str(exc))
+                else:
+                    log.exception("job %s: %s hook failed", job.id, name)
+                if name in TERMINAL and self._unreported is not None:
+                    self._unreported(job, exc)
                 return
             if name in TERMINAL and self._reported is not None:
                 self._reported(job)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import logs
 from bot.store.database import Store
 
 # held: accepted and recorded, waiting for its status message to be posted before workers see it.
@@ -41,6 +42,11 @@ class Job:
     finished_at: float | None = None
     reported_at: float | None = None
     worker_losses: int = 0
+    # Times the job was put back in the queue because the process stopped while it ran.
+    resumes: int = 0
+    # Tries at posting a finished job's outcome that failed, and when the next one is due.
+    delivery_attempts: int = 0
+    delivery_next_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,7 +88,9 @@ def create_job(
     }
     with store.write() as db:
         job_id = db["jobs"].insert(row).last_pk
-    return get_job(store, job_id)
+    job = get_job(store, job_id)
+    logs.job_changed(job, "recorded", source=source)
+    return job
 
 
 def release_job(store: Store, job_id: int, *, thread_ts: str | None, message_ts: str | None) -> Job:
@@ -171,7 +179,9 @@ def requeue_interrupted(store: Store) -> int:
     """At start-up, jobs that were running when the bot stopped go back to the queue."""
     with store.write() as db:
         cursor = db.execute(
-            "UPDATE jobs SET status = ?, started_at = NULL WHERE status = ?", [QUEUED, RUNNING]
+            "UPDATE jobs SET status = ?, started_at = NULL, resumes = resumes + 1"
+            " WHERE status = ?",
+            [QUEUED, RUNNING],
         )
         return cursor.rowcount
 
@@ -187,6 +197,26 @@ def count_worker_loss(store: Store, job_id: int) -> int:
         db.execute("UPDATE jobs SET worker_losses = worker_losses + 1 WHERE id = ?", [job_id])
         row = db.execute("SELECT worker_losses FROM jobs WHERE id = ?", [job_id]).fetchone()
     return int(row[0])
+def fail_poison_jobs(store: Store, max_resumes: int) -> list[Job]:
+    """At start-up, before ``requeue_interrupted``: a job that was running when the process
+    died ``max_resumes`` times (an OOM kill, a native crash) is failed instead of being run, and
+    kill, again — otherwise nobody else's job would ever run."""
+    if max_resumes <= 0:
+        return []
+    times = "twice" if max_resumes == 2 else f"{max_resumes} times"
+    message = f"this job stopped the worker {times}, so it was not run again"
+    with store.write() as db:
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM jobs WHERE status = ? AND resumes + 1 >= ?", [RUNNING, max_resumes]
+            ).fetchall()
+        ]
+        for job_id in ids:
+            db["jobs"].update(
+                job_id, {"status": FAILED, "error": message, "finished_at": time.time()}
+            )
+    return [get_job(store, job_id) for job_id in ids]
 
 
 def finish_job(store: Store, job_id: int, status: str, error: str | None = None) -> Job:
@@ -230,6 +260,46 @@ def unreported_jobs(store: Store, source: str) -> list[Job]:
     return [Job.from_row(r) for r in rows]
 
 
+def requeue_stopped(store: Store, job_id: int) -> None:
+    """A running job the engine stopped on purpose (shutdown) goes back to the queue as it was:
+    it did not stop the worker, so it must not count as a resume."""
+    with store.write() as db:
+        db.execute(
+            "UPDATE jobs SET status = ?, started_at = NULL WHERE id = ? AND status = ?",
+            [QUEUED, job_id, RUNNING],
+        )
+
+
 def cancel_requested(store: Store, job_id: int) -> bool:
     row = store.db.execute("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id]).fetchone()
     return bool(row and row[0])
+
+
+def defer_delivery(store: Store, job_id: int, first_wait_s: float, tries: int) -> Job:
+    """Posting this finished job's outcome failed: count the try and say when the next is due
+    (``first_wait_s`` doubling each time); after ``tries`` none is scheduled (Post again or the
+    next start still tries)."""
+    with store.write() as db:
+        job = get_job(store, job_id)
+        attempts = job.delivery_attempts + 1
+        due = time.time() + first_wait_s * 2 ** (attempts - 1) if attempts < tries else None
+        db["jobs"].update(job_id, {"delivery_attempts": attempts, "delivery_next_at": due})
+    return get_job(store, job_id)
+
+
+def claim_due_deliveries(store: Store, source: str, lease_s: float) -> list[Job]:
+    """Unreported jobs whose next delivery try is due, each leased for ``lease_s`` so a slow try
+    is not started twice."""
+    now = time.time()
+    with store.write() as db:
+        rows = list(
+            db["jobs"].rows_where(
+                "finished_at IS NOT NULL AND reported_at IS NULL AND source = ?"
+                " AND delivery_next_at IS NOT NULL AND delivery_next_at <= ?",
+                [source, now],
+                order_by="id",
+            )
+        )
+        for row in rows:
+            db["jobs"].update(row["id"], {"delivery_next_at": now + lease_s})
+    return [Job.from_row(r) for r in rows]

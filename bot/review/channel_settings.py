@@ -96,3 +96,20 @@ def describe_approvers(settings: ChannelSettings) -> str:
         return "anyone in this channel"
     names = [f"<@{u}>" for u in settings.approvers]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def may_change_channel(store: Store, channel_id: str, user_id: str) -> str | None:
+    """Once a channel has approvers, its shared look (palette, style anchor) is theirs to change:
+    None when ``user_id`` may, else the sentence that says who can."""
+    settings = get_settings(store, channel_id)
+    if settings.approvers is None or user_id in settings.approvers:
+        return None
+    return f"Only this channel's approvers ({describe_approvers(settings)}) can change that here."
+
+
+def may_cancel(store: Store, channel_id: str | None, owner: str | None, user_id: str) -> bool:
+    """A job is cancelled by whoever asked for it, or by one of the channel's approvers."""
+    if user_id == owner:
+        return True
+    approvers = get_settings(store, channel_id).approvers if channel_id else None
+    return bool(approvers) and user_id in (approvers or ())

@@ -16,17 +16,49 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
+from bot import logs
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
 
+class LoggedWebClient(WebClient):
+    """A WebClient that logs every call Slack refused or that never got an answer (after
+    slack_sdk's own retries), as one structured line: method, error, HTTP status, seconds."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        began = time.monotonic()
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            logs.slack_call_failed(
+                api_method, error, time.monotonic() - began, exc.response.status_code
+            )
+            raise
+        except Exception as exc:
+            logs.slack_call_failed(api_method, type(exc).__name__, time.monotonic() - began)
+            raise
+
+
 def make_client(settings: Settings) -> WebClient:
-    client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
-    client.retry_handlers.append(
-        RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)
+    """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
+    answers and dropped connections are retried by slack_sdk's own handlers; what still fails
+    is the delivery outbox's to try again later (handlers/job_messages.py)."""
+    client = LoggedWebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+            ServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
+        ],
     )
     return client
 
@@ -84,6 +116,7 @@ def post_referencing_files(
     text: str,
     blocks: list[dict[str, Any]],
     timeout: float,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """chat.postMessage for a message whose image blocks reference fresh uploads: if Slack still
     says "invalid slack file" (its processing lags files.info now and then), back off and retry."""
@@ -92,7 +125,7 @@ def post_referencing_files(
     while True:
         try:
             return client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks
+                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, metadata=metadata
             ).data  # type: ignore[return-value]
         except SlackApiError as exc:
             errors = " ".join(map(str, exc.response.get("errors", [])))

@@ -292,5 +292,29 @@ def m010_models(db: Database) -> None:
     db["recipes"].add_column("loras", str)
 
 
+@migrations()
+def m012_delivery(db: Database) -> None:
+    """Every Slack side effect of a job as a row written before the call and marked done after
+    it, so a retry after a crash finds what was already done instead of doing it twice; how often
+    a job was resumed (a job that stopped the worker twice is failed, not run a third time); and
+    when an unposted job's results are next tried again."""
+    db["slack_effects"].create(
+        {
+            "job_id": int,
+            "step": str,  # status, upload:<asset id>, variants, …
+            "state": str,  # pending (the call may or may not have happened) or done
+            "channel_id": str,
+            "ts": str,  # the message the step posted
+            "file_id": str,  # the file the step uploaded
+            "updated_at": float,
+        },
+        pk=("job_id", "step"),
+        not_null={"job_id", "step", "state"},
+    )
+    db["jobs"].add_column("resumes", int, not_null_default=0)
+    db["jobs"].add_column("delivery_attempts", int, not_null_default=0)
+    db["jobs"].add_column("delivery_next_at", float)
+
+
 # Later rooms keep their migrations in modules of their own, registered on the same object.
 import bot.store.migrations_library  # noqa: E402, F401

@@ -83,6 +83,7 @@ def start_bot(
         "file_share_timeout_s": 10.0,
         "progress_interval_s": 0.2,
         "rate_limit_retries": 3,
+        "slack_file_hosts": slack.root_url.rstrip("/"),  # the imitation serves url_private
     }
     settings = Settings(**{**values, **settings_changes})
     runtime = build_runtime(

@@ -200,3 +200,24 @@ def test_finals_and_iterations_keep_the_drafts_style_choice_and_show_its_lines(s
     )
     assert "`red-sneaker-1`" in str(block(final, "style_anchor")), "a final shows its anchor"
     assert block(final, "palette") is not None
+
+
+def test_once_approvers_are_set_the_channel_anchor_is_theirs_and_scale_stays_here(spy_bot):
+    bot = spy_bot
+    first = draft(bot, "studio portrait of a cat --n 1 --seed 9", 0)
+    lock(bot, first, assets_of_job(bot, 1)[0]["id"])
+    bot.sender.command("/dailies", "anchor channel")
+    bot.sender.command("/dailies", "approvers <@U1>")
+    for verb in ("clear", "scale 0.2", "channel", "use studio-portrait-1"):
+        body = bot.sender.command("/dailies", f"anchor {verb}", user_id="U2").json()
+        assert "Only this channel's approvers (<@U1>)" in body["text"], verb
+    listed = bot.sender.command("/dailies", "anchor list", user_id="U2").json()["text"]
+    assert "This channel follows `studio-portrait-1`" in listed and "scale 0.2" not in listed
+
+    # Another channel's command acts on that channel only: C1's anchor is not C2's to scale.
+    body = bot.sender.command(
+        "/dailies", "anchor scale 0.3 studio-portrait-1", channel_id="C2"
+    ).json()
+    assert "belongs to <#C1>; change its scale there" in body["text"]
+    listed = bot.sender.command("/dailies", "anchor list").json()["text"]
+    assert "scale 0.3" not in listed

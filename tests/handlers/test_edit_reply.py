@@ -75,6 +75,7 @@ def test_bad_edit_replies_get_a_clear_ephemeral_and_queue_nothing(bot):
         ("edit #2 a hat", [("mask.png", b"this is not a png")], "is not an image"),
         ("edit #2 a hat", [("mask.png", mask_png((64, 64), None))], "no white area"),
         ("edit #7 a hat", small, "no image #7"),
+        ("edit #99999999999999999999 a hat", small, "no image #99999999999999999999"),
         ("edit #2   ", small, "Say what should change"),
         ("edit the sky", small, "Say which image"),
     ]

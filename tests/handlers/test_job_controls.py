@@ -67,7 +67,12 @@ def test_cancel_a_running_and_a_queued_job(tmp_path, slack, tiny_runner):
 
         bot.sender.block_action("cancel_job", None, "U3", "C1", second["ts"])
         bot.slack.wait_for(
-            lambda: "Cancelled by <@U3>" in str(bot.slack.message("C1", second["ts"])["blocks"])
+            lambda: [r for r in bot.slack.responses if "Only <@U2>" in str(r)] or None
+        )
+        assert jobs.get_job(bot.runtime.store, 2).status == jobs.QUEUED, "not U3's to cancel"
+        bot.sender.block_action("cancel_job", None, "U2", "C1", second["ts"])
+        bot.slack.wait_for(
+            lambda: "Cancelled by <@U2>" in str(bot.slack.message("C1", second["ts"])["blocks"])
         )
         assert jobs.get_job(bot.runtime.store, 2).status == jobs.CANCELLED
 
@@ -124,10 +129,10 @@ def test_restart_resumes_running_and_queued_jobs(tmp_path, slack, tiny_runner):
     first_bot.sender.command("/draft", "queued when we stop --n 1")
     root_of(first_bot, 1)
     first_bot.stop()
-    assert {jobs.get_job(first_bot.runtime.store, i).status for i in (1, 2)} == {
-        jobs.RUNNING,
-        jobs.QUEUED,
-    }
+    # The running job stopped at a step boundary and went back to the queue; a stop on purpose
+    # does not count as a resume (only a process that died does).
+    stopped = [jobs.get_job(first_bot.runtime.store, i) for i in (1, 2)]
+    assert [(j.status, j.resumes) for j in stopped] == [(jobs.QUEUED, 0), (jobs.QUEUED, 0)]
 
     second_bot = start_bot(tmp_path, slack, lambda device: tiny_runner)
     try:
@@ -228,3 +233,14 @@ def test_cancelling_a_queued_job_moves_the_ones_behind_it_up(tmp_path, slack, ti
         for _ in range(4):
             runner.permits.release()
         bot.stop()
+
+
+def test_a_channels_approver_may_cancel_anyones_job(bot):
+    bot.sender.command("/dailies", "approvers <@U9>", user_id="U1")
+    bot.runtime.engine.stop(5)  # nothing runs: the job stays queued until cancelled
+    bot.sender.command("/draft", "a queued kite --n 1", user_id="U1")
+    root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+    bot.sender.block_action("cancel_job", None, "U9", "C1", root["ts"])
+    bot.slack.wait_for(
+        lambda: "Cancelled by <@U9>" in str(bot.slack.message("C1", root["ts"])["blocks"])
+    )

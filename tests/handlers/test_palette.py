@@ -56,3 +56,15 @@ def test_results_carry_a_palette_line_and_snap_makes_a_closer_child(bot):
     file_id = next(b for b in snapped_msg["blocks"] if b["type"] == "image")["slack_file"]["id"]
     with Image.open(io.BytesIO(bot.slack.files[file_id]["bytes"])) as png:
         assert png.size == (source["width"], source["height"])
+
+
+def test_once_approvers_are_set_the_palette_is_theirs(bot):
+    bot.sender.command("/dailies", "palette #0055FF #FFFFFF")
+    bot.sender.command("/dailies", "approvers <@U1>")
+    for change in ("palette #000000 #111111", "palette clear"):
+        body = bot.sender.command("/dailies", change, user_id="U2").json()
+        assert "Only this channel's approvers (<@U1>)" in body["text"], change
+    shown = bot.sender.command("/dailies", "palette", user_id="U2").json()["text"]
+    assert "#0055FF" in shown.upper()
+    body = bot.sender.command("/dailies", "palette clear", user_id="U1").json()
+    assert "Removed the brand palette" in body["text"]

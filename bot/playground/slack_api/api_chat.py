@@ -164,6 +164,34 @@ class ChatMethods:
         start = int(str(params.get("cursor") or "idx:0").split(":", 1)[1])
         page = thread[start : start + limit]
         more = start + limit < len(thread)
-        out: dict[str, Any] = {"ok": True, "messages": [_public(m) for m in page], "has_more": more}
+        out: dict[str, Any] = {"ok": True, "messages": _listed(page, params), "has_more": more}
         out["response_metadata"] = {"next_cursor": f"idx:{start + limit}" if more else ""}
         return out
+
+    def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages (and broadcasts), newest first, from ``oldest`` on."""
+        channel = params.get("channel")
+        if not channel:
+            raise ApiError("channel_not_found")
+        channel = self._existing_channel(channel)
+        oldest = float(params.get("oldest") or 0)
+        shown = [
+            m
+            for m in self._channels.get(channel, [])
+            if not m.get("deleted")
+            and float(m["ts"]) >= oldest
+            and (not m.get("thread_ts") or m["thread_ts"] == m["ts"]
+                 or m.get("subtype") == "thread_broadcast")
+        ]
+        limit = int(params.get("limit") or 100)
+        page = list(reversed(shown))[:limit]
+        return {"ok": True, "messages": _listed(page, params), "has_more": len(shown) > limit}
+
+
+def _listed(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages as a listing shows them: ``metadata`` only when asked with include_all_metadata
+    (as Slack does)."""
+    keep = _truthy(params.get("include_all_metadata"))
+    return [
+        {k: v for k, v in _public(m).items() if keep or k != "metadata"} for m in messages
+    ]

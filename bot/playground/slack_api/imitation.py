@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
@@ -39,6 +40,7 @@ from .api_errors import ApiError
 from .api_errors import _blocks_error as _blocks_error
 from .api_errors import _json_arg as _json_arg
 from .api_errors import _truthy as _truthy
+from .api_faults import FaultInjection
 from .api_files import FilesMethods
 from .api_files import _image_size as _image_size
 from .api_reactions_users import _EMOJI_NAME as _EMOJI_NAME
@@ -65,6 +67,7 @@ from .response_urls import ResponseUrls
 _FORM_ONLY_METHODS = frozenset(
     {
         "conversations.replies",
+        "conversations.history",
         "files.info",
         "files.getUploadURLExternal",
         "files.completeUploadExternal",
@@ -75,6 +78,7 @@ _FORM_ONLY_METHODS = frozenset(
 
 
 class SlackImitation(
+    FaultInjection,
     Persistence,
     Inspection,
     MessageStore,
@@ -195,6 +199,9 @@ class SlackImitation(
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         """Run one Web API method; returns (HTTP status, extra headers, JSON body)."""
         record = {k: v for k, v in params.items() if k != "token"}
+        late = self._injected_delay(method)
+        if late:
+            time.sleep(late)
         with self._lock:
             self._promote_due_shares()
             self._calls.append((method, record))
@@ -202,6 +209,9 @@ class SlackImitation(
                 handler = _METHODS.get(method)
                 if handler is None:
                     raise ApiError("unknown_method")
+                fault = self._injected_failure(method)
+                if fault is not None:
+                    raise fault
                 if token is None:
                     raise ApiError("not_authed")
                 if token != self.bot_token:
@@ -238,6 +248,7 @@ _METHODS: dict[str, Callable[[SlackImitation, dict[str, Any]], dict[str, Any]]] 
     "chat.postEphemeral": SlackImitation._m_chat_postEphemeral,
     "chat.delete": SlackImitation._m_chat_delete,
     "conversations.replies": SlackImitation._m_conversations_replies,
+    "conversations.history": SlackImitation._m_conversations_history,
     "files.getUploadURLExternal": SlackImitation._m_files_getUploadURLExternal,
     "files.completeUploadExternal": SlackImitation._m_files_completeUploadExternal,
     "files.info": SlackImitation._m_files_info,

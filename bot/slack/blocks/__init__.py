@@ -58,6 +58,7 @@ from bot.slack.blocks.controls import (
 )
 from bot.slack.blocks.drafts import (
     CANCEL_JOB,
+    POST_AGAIN,
     REROLL,
     RETRY_JOB,
     SETTINGS_LINES,
@@ -151,6 +152,7 @@ __all__ = [
     "MAX_VOTERS_SHOWN",
     "NOT_REROLLABLE",
     "PALETTE",
+    "POST_AGAIN",
     "PROMOTE",
     "RECIPE_MODAL",
     "REROLL",

@@ -35,6 +35,7 @@ from bot.slack.blocks.quality import compute_note
 # action_id of the buttons on job messages; handlers register listeners for exactly these.
 CANCEL_JOB = "cancel_job"
 RETRY_JOB = "retry_job"
+POST_AGAIN = "post_again"
 REROLL = "reroll"
 
 
@@ -81,6 +82,7 @@ def job_status(
     position: int | None = None,
     progress: tuple[int, int] | None = None,
     note: str | None = None,
+    post_again: bool = False,
 ) -> Message:
     """The message that stands for a job: the thread root for a new draft, a thread reply for
     re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
@@ -108,6 +110,8 @@ def job_status(
         status = f":no_entry_sign: Cancelled{by}"
     else:
         status = job.status
+    if post_again:  # never "Done" before the results are visible
+        status = ":warning: Made, not yet posted — Post again"
     if note:
         status = f"{status}\n{note}"
     blocks: list[Block] = [
@@ -133,7 +137,19 @@ def job_status(
                 ],
             )
         )
-    text = f"{label} for {job.params['prompt'][:200]} — {job.status}"
+    if post_again:  # results made but not shown: the person can ask for them again
+        blocks.append(
+            ActionsBlock(
+                block_id="delivery_actions",
+                elements=[
+                    ButtonElement(
+                        text="Post again", action_id=POST_AGAIN, value=str(job.id), style="primary"
+                    )
+                ],
+            )
+        )
+    state = "made, not yet posted" if post_again else job.status
+    text = f"{label} for {escape(job.params['prompt'][:200])} — {state}"
     return text, render(blocks)
 
 
@@ -224,7 +240,7 @@ def variants(
 
 def failure(job: Job, message: str) -> Message:
     label = kind_label(job.kind)
-    text = f"{label} failed: {message}"
+    text = f"{label} failed: {escape(message)}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(

@@ -45,6 +45,9 @@ def test_prompt_may_contain_single_dashes():
         ("a cat --seed -1", "`--seed` must be between 0 and 4294967295, got -1"),
         ("a cat --no", "`--no` needs the things to keep out"),
         ("a cat --n 2 --n 3", "given twice"),
+        ("\u200b", "no visible characters"),
+        ("\u200b\u200d \u2060 --n 2", "no visible characters"),
+        ("a cat --no " + "x" * 2001, "`--no` is 2001 characters; the limit is 2000"),
     ],
 )
 def test_bad_input_says_what_is_wrong(text, message):
