@@ -51,6 +51,14 @@ def root_of(bot, index=0):
     )
 
 
+def root_named(bot, prompt):
+    """The status message of the draft of ``prompt``: status posts of commands sent together
+    run side by side, so their order in the channel is not the order they were sent."""
+    return bot.slack.wait_for(
+        lambda: next((m for m in bot.root_messages() if f">{prompt}" in str(m["blocks"])), None)
+    )
+
+
 def test_cancel_a_running_and_a_queued_job(tmp_path, slack, tiny_runner):
     gate = threading.Event()
     runner = GatedRunner(tiny_runner, gate)
@@ -172,7 +180,7 @@ def test_queue_positions_count_down_as_jobs_start(tmp_path, slack, tiny_runner):
         bot.slack.wait_for(lambda: runner.calls == 1)
         bot.sender.command("/draft", "second --n 1", user_id="U2")
         bot.sender.command("/draft", "third --n 1", user_id="U3")
-        third = root_of(bot, 2)
+        third = root_named(bot, "third")
         status = lambda: str(bot.slack.message("C1", third["ts"])["blocks"])  # noqa: E731
         bot.slack.wait_for(lambda: "position 2" in status())
         runner.permits.release()  # first finishes, second starts, third moves up
