@@ -63,6 +63,8 @@ class Playground:
                 slack_app_token="",
                 slack_signing_secret=secret,
                 slack_api_url=self.slack.base_url,
+                # Mask files the page uploads are served by the local Slack, not files.slack.com.
+                slack_file_hosts=self.slack.root_url.rstrip("/"),
             ),
             runner_factory=runner_factory,
             devices=devices,
