@@ -15,7 +15,7 @@ import handlers
 from bot.lifecycle import stop_on_signals
 from bot.runtime import Runtime
 from bot.slack.redelivery import Ticker
-from handlers.job_messages import report_due, report_unreported, resume_held
+from handlers.redelivery import report_due, report_unreported, resume_held
 
 log = logging.getLogger(__name__)
 

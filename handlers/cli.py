@@ -26,7 +26,6 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.jobs.rows import Job
     from bot.runtime import Runtime
-    from bot.store.database import Store
 
 
 class CliError(Exception):
@@ -150,32 +149,6 @@ def check_output_folder(out: Path) -> None:
             return
 
 
-def cancel_orphaned_cli_jobs(store: Store) -> int:
-    """Close ``dailies draft`` jobs whose process is gone (killed or interrupted): their images
-    would be shown to nobody, and a new run must not wait behind them or be handed them."""
-    from bot.jobs import rows as jobs
-
-    count = 0
-    for job in jobs.unfinished_jobs(store, source="cli"):
-        if not _alive(job.params.get("cli_pid")):
-            jobs.finish_job(store, job.id, jobs.CANCELLED, "its dailies draft was interrupted")
-            jobs.mark_reported(store, job.id)
-            count += 1
-    return count
-
-
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def check_home(home: Path) -> None:
     """A read-only or unusable DAILIES_HOME is refused in one line before anything starts."""
     for folder in (home, *home.parents):
@@ -237,6 +210,8 @@ def run_draft(
     def on_cancelled(job: Job) -> None:
         outcome["error"] = "cancelled"
         finished.set()
+
+    from bot.jobs.orphans import cancel_orphaned_cli_jobs
 
     orphans = cancel_orphaned_cli_jobs(runtime.store)
     if orphans:

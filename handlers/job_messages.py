@@ -96,13 +96,15 @@ def _announce(
             channel=job.channel_id or "",
             thread_ts=thread_ts,
             since=job.created_at,
-            post=lambda meta: runtime.client.chat_postMessage(
-                channel=job.channel_id,
-                thread_ts=thread_ts,
-                text=text,
-                blocks=status_blocks,
-                metadata=meta,
-            ).data,
+            post=lambda meta: (
+                runtime.client.chat_postMessage(
+                    channel=job.channel_id,
+                    thread_ts=thread_ts,
+                    text=text,
+                    blocks=status_blocks,
+                    metadata=meta,
+                ).data
+            ),
         )
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
@@ -154,19 +156,6 @@ def whisper(
             log.warning("could not tell %s in %s: %s", user, channel, exc.response.get("error"))
 
     return say
-
-
-def report_unreported(runtime: Runtime) -> None:
-    """Jobs that finished while nothing could show it (the bot stopped after the work and before
-    the post): show their outcome now, from the saved files and rows."""
-    for job in jobs.unreported_jobs(runtime.store, "slack"):
-        report_job(runtime, job)
-
-
-def resume_held(runtime: Runtime) -> None:
-    """Jobs accepted just before a crash, whose status message was never posted: post it now."""
-    for job in jobs.held_jobs(runtime.store):
-        announce(runtime, job, job.thread_ts)
 
 
 QUEUE_REFRESH_LIMIT = 10
@@ -412,21 +401,3 @@ def not_posted(runtime: Runtime, job: Job, count: int, noun: str, exc: BaseExcep
             f"{'was' if count == 1 else 'were'} made and saved, but Slack would not take "
             f"{'it' if count == 1 else 'them'} ({error}). {later}"
         )
-
-
-def report_job(runtime: Runtime, job: Job) -> None:
-    """Show a finished job's outcome (again), from its saved files and rows."""
-    if job.status == jobs.DONE:
-        runtime.events.done(job, job_assets(runtime.store, job.id))
-    elif job.status == jobs.FAILED:
-        runtime.events.failed(job, job.error or "the job failed")
-    else:
-        runtime.events.cancelled(job)
-
-
-def report_due(runtime: Runtime) -> None:
-    """The retry schedule: results whose next try is due are posted again (leased, so a try
-    still running in the outbox is not started twice)."""
-    lease = max(60.0, 3 * runtime.settings.file_share_timeout_s)
-    for job in jobs.claim_due_deliveries(runtime.store, "slack", lease):
-        report_job(runtime, job)

@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.slack import blocks
 from handlers.ephemeral import tell
 from handlers.job_controls import first_click
-from handlers.job_messages import report_job
+from handlers.redelivery import report_job
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -27,6 +27,7 @@ from models import upscale as upscaling
 from models.backends import HostedOptions
 from models.backends.gemini import GeminiBackend
 from models.decoders import VAE, Decoders, check_decoder
+from models.defaults import default_device, default_dtype, scheduler_name
 from models.pipelines_loader import load_configured_pipelines
 from models.presets import DRAFT, Family, TierPreset, get_family
 from models.request import (
@@ -54,36 +55,8 @@ LOADERS: dict[str, Loader] = {
 # By a tier's `backend`, for tiers that run elsewhere (models/backends/).
 HOSTED_BACKENDS: dict[str, Callable[[HostedOptions], Any]] = {"gemini": GeminiBackend}
 
-# What people call samplers (the names in A1111/Comfy UIs), recorded on assets.
-SCHEDULER_NAMES = {
-    "EulerAncestralDiscreteScheduler": "Euler a",
-    "EulerDiscreteScheduler": "Euler",
-    "DPMSolverMultistepScheduler": "DPM++ 2M",
-    "DDIMScheduler": "DDIM",
-    "LCMScheduler": "LCM",
-    "UniPCMultistepScheduler": "UniPC",
-    "FlowMatchEulerDiscreteScheduler": "FlowMatch Euler",
-}
 # Images per pipeline call: --n tops out at 8, so one job's variants always share one call.
 DEFAULT_MAX_BATCH = 8
-
-
-def default_device() -> str:
-    """The device a worker uses when config names none."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def default_dtype(device: str) -> torch.dtype:
-    """Half precision on GPUs (bf16 where supported: SDXL's VAE overflows in fp16), else fp32."""
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.float32
-
-
-def scheduler_name(scheduler: Any) -> str:
-    """The human name of a scheduler object, falling back to its class name."""
-    cls = type(scheduler).__name__
-    return SCHEDULER_NAMES.get(cls, cls)
 
 
 class ModelRunner:

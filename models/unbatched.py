@@ -45,7 +45,7 @@ def generate_one_by_one(
     on_image: Callable[[int, GeneratedImage], None] | None,
 ) -> GenerationResult:
     """One pipeline call per seed; the caller holds the runner's lock."""
-    from models.runner import scheduler_name
+    from models.defaults import scheduler_name
 
     started = time.perf_counter()
     tier = runner.family.tier(request.tier)

@@ -292,7 +292,7 @@ class VideoRunner:
             output_type="pil",
         ).frames[0]
         clip_s = time.perf_counter() - clip_started
-        from models.runner import scheduler_name  # runner imports this module
+        from models.defaults import scheduler_name
 
         return VideoResult(
             frames=list(frames),

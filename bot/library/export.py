@@ -85,9 +85,9 @@ def package(store: Store, assets_dir: Path, selected: list[dict[str, Any]]) -> P
     if not selected:
         raise ExportError("Nothing matches that selection, so there is nothing to export.")
     by_id: dict[int, dict[str, Any]] = {}
-    todo = [dict(a) for a in selected]
-    while todo:
-        asset = todo.pop()
+    to_visit = [dict(a) for a in selected]
+    while to_visit:
+        asset = to_visit.pop()
         if asset["id"] in by_id:
             continue
         by_id[asset["id"]] = asset
@@ -95,7 +95,7 @@ def package(store: Store, assets_dir: Path, selected: list[dict[str, Any]]) -> P
         if parent_id and parent_id not in by_id:
             parent = get_asset(store, parent_id)
             if parent is not None:
-                todo.append(parent)
+                to_visit.append(parent)
     for asset in by_id.values():
         path = asset_path(assets_dir, asset)
         if not path.exists():
