@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
+import typing
 from typing import Any
 
 jobs_log = logging.getLogger("dailies.jobs")
@@ -42,9 +44,23 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not the one at start:
+    a stream swapped or closed later (a test's capture, a daemon's redirect) must not turn every
+    later log line into a 'Logging error' traceback."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> typing.TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
 def configure(level: str = "INFO", fmt: str = "text") -> None:
     """Root logging for ``dailies serve``/``draft``; replaces what was configured before."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt.lower() == "json" else TextFormatter())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 

@@ -57,6 +57,7 @@ class Runtime:
     def family_of_asset(self, asset: dict[str, Any]) -> Family:
         """The family that made an image (edits of it run there too)."""
         return self.family_of({"family": asset.get("family")})
+
     # Status posts of new jobs run here, not on Bolt's listener threads: with Slack slow or
     # rate limited, a listener waiting on a post would make later commands miss their ack.
     announcer: ThreadPoolExecutor | None = None

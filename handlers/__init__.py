@@ -38,6 +38,7 @@ def register(app: App, runtime: Runtime) -> None:
         variant_actions,
         votes,
     )
+
     for module in (
         replays,  # first: a replayed command is dropped before any listener runs
         variant_actions,

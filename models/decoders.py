@@ -95,9 +95,7 @@ class Decoders:
                 else:
                     repo = self.model_id(TAESD)
                     assert repo is not None
-                    model = load(
-                        repo, AutoencoderTiny.from_pretrained, **hub_options(**self._hub)
-                    )
+                    model = load(repo, AutoencoderTiny.from_pretrained, **hub_options(**self._hub))
                 quiet = logging.getLogger("diffusers.models.modeling_utils")
                 level = quiet.level
                 quiet.setLevel(logging.ERROR)

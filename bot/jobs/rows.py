@@ -179,8 +179,7 @@ def requeue_interrupted(store: Store) -> int:
     """At start-up, jobs that were running when the bot stopped go back to the queue."""
     with store.write() as db:
         cursor = db.execute(
-            "UPDATE jobs SET status = ?, started_at = NULL, resumes = resumes + 1"
-            " WHERE status = ?",
+            "UPDATE jobs SET status = ?, started_at = NULL, resumes = resumes + 1 WHERE status = ?",
             [QUEUED, RUNNING],
         )
         return cursor.rowcount
@@ -197,6 +196,8 @@ def count_worker_loss(store: Store, job_id: int) -> int:
         db.execute("UPDATE jobs SET worker_losses = worker_losses + 1 WHERE id = ?", [job_id])
         row = db.execute("SELECT worker_losses FROM jobs WHERE id = ?", [job_id]).fetchone()
     return int(row[0])
+
+
 def fail_poison_jobs(store: Store, max_resumes: int) -> list[Job]:
     """At start-up, before ``requeue_interrupted``: a job that was running when the process
     died ``max_resumes`` times (an OOM kill, a native crash) is failed instead of being run, and

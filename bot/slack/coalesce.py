@@ -18,12 +18,16 @@ log = logging.getLogger(__name__)
 
 class _Slot:
     def __init__(self) -> None:
-        self.last = -1e9
+        self.last = -1e9  # when the last edit of this message finished
+        self.busy = False  # an edit of this message is being sent
         self.timer: threading.Timer | None = None
-        self.sending = threading.Lock()  # one edit of a message at a time, in order
 
 
 class Coalescer:
+    """Spaces edits from the end of one to the start of the next, so that the edits *arrive* at
+    Slack at least ``interval`` apart however long each call takes (a slow first call must not
+    let the trailing edit land right behind it)."""
+
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._slots: dict[str, _Slot] = {}
@@ -35,26 +39,35 @@ class Coalescer:
             slot = self._slots.setdefault(key, _Slot())
             if slot.timer is not None:
                 return  # the trailing edit already scheduled will include this change
-            wait = slot.last + self.interval - time.monotonic()
-            if wait > 0:
-                slot.timer = threading.Timer(wait, self._fire, args=(key, render))
-                slot.timer.daemon = True
-                slot.timer.start()
+            if not self._claim(key, slot, render):
                 return
-            slot.last = time.monotonic()
         self._run(slot, render)
 
     def _fire(self, key: str, render: Callable[[], None]) -> None:
         with self._lock:
             slot = self._slots[key]
             slot.timer = None
-            slot.last = time.monotonic()
+            if not self._claim(key, slot, render):
+                return
         self._run(slot, render)
 
-    @staticmethod
-    def _run(slot: _Slot, render: Callable[[], None]) -> None:
-        with slot.sending:
-            try:
-                render()
-            except Exception:
-                log.exception("updating a message failed")
+    def _claim(self, key: str, slot: _Slot, render: Callable[[], None]) -> bool:
+        """Under the lock: True to send now, else a trailing edit is scheduled."""
+        wait = self.interval if slot.busy else slot.last + self.interval - time.monotonic()
+        if wait > 0:
+            slot.timer = threading.Timer(wait, self._fire, args=(key, render))
+            slot.timer.daemon = True
+            slot.timer.start()
+            return False
+        slot.busy = True
+        return True
+
+    def _run(self, slot: _Slot, render: Callable[[], None]) -> None:
+        try:
+            render()
+        except Exception:
+            log.exception("updating a message failed")
+        finally:
+            with self._lock:
+                slot.busy = False
+                slot.last = time.monotonic()

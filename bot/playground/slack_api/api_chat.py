@@ -180,8 +180,11 @@ class ChatMethods:
             for m in self._channels.get(channel, [])
             if not m.get("deleted")
             and float(m["ts"]) >= oldest
-            and (not m.get("thread_ts") or m["thread_ts"] == m["ts"]
-                 or m.get("subtype") == "thread_broadcast")
+            and (
+                not m.get("thread_ts")
+                or m["thread_ts"] == m["ts"]
+                or m.get("subtype") == "thread_broadcast"
+            )
         ]
         limit = int(params.get("limit") or 100)
         page = list(reversed(shown))[:limit]
@@ -192,6 +195,4 @@ def _listed(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict
     """Messages as a listing shows them: ``metadata`` only when asked with include_all_metadata
     (as Slack does)."""
     keep = _truthy(params.get("include_all_metadata"))
-    return [
-        {k: v for k, v in _public(m).items() if keep or k != "metadata"} for m in messages
-    ]
+    return [{k: v for k, v in _public(m).items() if keep or k != "metadata"} for m in messages]

@@ -18,9 +18,7 @@ def test_a_taesd_draft_records_its_decoder_and_a_vae_draft_records_none(tmp_path
     for decoder in ("taesd", "vae"):
         job = jobs.create_job(store, "draft", params, user_id="U1", channel_id="C1")
         runner = ModelRunner("tiny", device="cpu", draft_decoder=decoder)
-        [asset] = run_generation_job(
-            job, runner, store, assets_dir, lambda *a: None, lambda: False
-        )
+        [asset] = run_generation_job(job, runner, store, assets_dir, lambda *a: None, lambda: False)
         with Image.open(asset_path(assets_dir, asset)) as png:
             found[decoder] = (asset["decoder"], parse_parameters(png.text[CHUNK]).vae)
     assert found == {"taesd": ("dailies/tiny-taesd",) * 2, "vae": (None, None)}
