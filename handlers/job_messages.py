@@ -85,7 +85,8 @@ def announce(
 def _announce(
     runtime: Runtime, job: Job, thread_ts: str | None, tell: Callable[[str], None] | None
 ) -> Job:
-    text, status_blocks = blocks.job_status(replace(job, status=jobs.QUEUED))
+    waiting = runtime.engine.waiting_for()
+    text, status_blocks = blocks.job_status(replace(job, status=jobs.QUEUED), waiting=waiting)
     try:
         # Once only: a status post cut short by a crash is found again by its metadata.
         message_ts = effects.post_once(
@@ -133,7 +134,7 @@ def _announce(
         runtime.store, job.id, thread_ts=thread_ts or message_ts, message_ts=message_ts
     )
     position = jobs.queue_position(runtime.store, job.id)
-    if position and (position > 1 or jobs.running_count(runtime.store)):
+    if position and (position > 1 or jobs.running_count(runtime.store) or waiting):
         update_status(runtime, job, position=position)
         runtime.queue_positions[job.id] = position
     runtime.engine.wake()
@@ -181,6 +182,8 @@ def refresh_queue_positions(runtime: Runtime) -> None:
 def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
     if not job.message_ts:
         return
+    if job.status == jobs.QUEUED:  # why it has not started, when no worker can take it
+        kwargs.setdefault("waiting", runtime.engine.waiting_for())
     text, status_blocks = blocks.job_status(job, **kwargs)
     runtime.client.chat_update(
         channel=job.channel_id, ts=job.message_ts, text=text, blocks=status_blocks

@@ -62,11 +62,19 @@ class Engine(ABC):
     # died this many times is failed at start; seconds a job of a kind may run (0: no limit).
     max_resumes: int = 2
     timeout_for: Callable[[str], float] = staticmethod(lambda kind: 0.0)
+    # Called (from a worker thread) when ``waiting_for()`` changes, so queued jobs' messages can
+    # say why nothing starts; set by the Slack side.
+    on_waiting_change: Callable[[str | None], None] | None = None
 
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
         self.assets_dir = assets_dir
         self.events = events
+
+    def waiting_for(self) -> str | None:
+        """Why queued jobs cannot start now (no worker reachable), or None: in-process workers
+        are always there."""
+        return None
 
     def fail_poison_jobs(self) -> None:
         """Jobs that keep killing the process are failed (with Retry), not run again."""

@@ -83,6 +83,7 @@ def job_status(
     progress: tuple[int, int] | None = None,
     note: str | None = None,
     post_again: bool = False,
+    waiting: str | None = None,
 ) -> Message:
     """The message that stands for a job: the thread root for a new draft, a thread reply for
     re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
@@ -96,6 +97,9 @@ def job_status(
             if position
             else (":hourglass_flowing_sand: Queued")
         )
+        if waiting:  # no worker can take it now (a Ray cluster away): say so, not just "Queued"
+            reason = waiting[0].upper() + waiting[1:]
+            status += f"\n:electric_plug: {reason}; it starts when one does"
     elif job.status == RUNNING and progress:
         done, total = progress
         status = f":art: Rendering · step {done} of {total} `{progress_bar(done, total)}`"

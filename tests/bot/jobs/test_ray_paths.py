@@ -46,3 +46,41 @@ def test_draft_reroll_vary_promote_and_animate_on_ray(tmp_path, slack, ray_clust
         assert any(f["name"].endswith(".mp4") for f in bot.slack.files.values())
     finally:
         bot.stop()
+
+
+def test_a_configured_family_runs_on_ray_and_its_hosted_final_in_the_bot(
+    tmp_path, slack, ray_cluster
+):
+    import os
+
+    from tests.gemini_imitation import GeminiImitation
+    from tests.handlers.test_model_families import FAMILIES, KEY
+
+    with GeminiImitation(api_key=KEY) as gemini:
+        bot = ray_bot(
+            tmp_path, slack, None, families=FAMILIES, gemini_api_key=KEY,
+            gemini_base_url=gemini.base_url,
+        )  # fmt: skip
+        try:
+            assert "use `mixed`" in bot.sender.command("/dailies", "models mixed").json()["text"]
+            root, shown = start_draft(bot, "a glass teapot --n 2 --seed 8")
+            [worker] = bot.runtime.engine.workers()
+            assert worker["pid"] != os.getpid() and worker["jobs_done"] >= 1, "drafted on Ray"
+            click(bot, shown, "promote", 1, "U1")
+            final = bot.slack.wait_for(
+                lambda: next(
+                    (m for m in bot.bot_replies("C1", root["ts"]) if "final_image" in str(m)),
+                    None,
+                ),
+                timeout=90,
+            )
+            assert ":star: *FINAL*" in str(final["blocks"])
+            rows = list(bot.runtime.store.db["assets"].rows_where(order_by="id"))
+            assert [(r["family"], r["tier"]) for r in rows] == [("mixed", "draft")] * 2 + [
+                ("mixed", "final")
+            ]
+            assert rows[2]["model_id"] == "gemini-3-pro-image-preview"
+            assert len(gemini.requests) == 1, "the hosted final ran once, from the bot's lane"
+            assert bot.runtime.engine.workers()[0]["jobs_done"] == worker["jobs_done"]
+        finally:
+            bot.stop()
