@@ -6,15 +6,17 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.jobs import ray_runners
-from tests.bot.jobs.test_ray_engine import images, ray_bot
+from tests.bot.jobs.test_ray_engine import images, ray_bot, variants_messages
 from tests.handlers.brand_helpers import choose
 from tests.handlers.review_helpers import click, start_draft
 from tests.handlers.test_animate import clip_messages, modal_values, open_modal
+from tests.handlers.test_edit_actions import png, source_asset
+from tests.handlers.test_edit_reply import mask_png
 
 pytest.importorskip("ray")
 
 
-def test_draft_reroll_vary_promote_and_animate_on_ray(tmp_path, slack, ray_cluster):
+def test_draft_reroll_vary_promote_edit_and_animate_on_ray(tmp_path, slack, ray_cluster):
     bot = ray_bot(tmp_path, slack, ray_runners.tiny)
     try:
         root, shown = start_draft(bot, "a paper lantern --n 2 --seed 3")
@@ -36,6 +38,26 @@ def test_draft_reroll_vary_promote_and_animate_on_ray(tmp_path, slack, ray_clust
             timeout=90,
         )
         assert ":star: *FINAL*" in str(final["blocks"])
+
+        first = source_asset(bot, shown, 1)
+        width, height = first["width"], first["height"]
+        mask = mask_png((width, height), (width // 2, 0, width, height))
+        bot.sender.user_message(
+            "C1", "U5", "edit #1 a lighthouse", thread_ts=thread, files=[("mask.png", mask)]
+        )
+        edited = bot.slack.wait_for(
+            lambda: next(
+                (m for m in variants_messages(bot, thread) if "Region edit" in str(m["blocks"])),
+                None,
+            ),
+            timeout=90,
+        )
+        made = source_asset(bot, edited, 1)
+        source = bot.runtime.store.db["assets"].get(made["parent_id"])
+        before = png(bot, source["slack_file_id"]).convert("RGB")
+        after = png(bot, made["slack_file_id"]).convert("RGB")
+        assert before.size == after.size and before.getpixel((1, 1)) == after.getpixel((1, 1))
+        assert before.getpixel((after.width - 2, 1)) != after.getpixel((after.width - 2, 1))
 
         view = open_modal(bot, shown, asset_id=1)
         assert view["callback_id"] == "animate_modal"
