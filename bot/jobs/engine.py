@@ -205,6 +205,7 @@ class EmbeddedEngine(Engine):
         self._threads: list[tuple[threading.Thread, Callable[[], threading.Thread]]] = []
         self._retired: set[threading.Thread] = set()
         self._workers_lock = threading.Lock()
+        self._busy_local = 0  # device workers between a claim and the end of its jobs
         self.replaced_workers = 0
         self.ready = threading.Event()
         self._ready_count = 0
@@ -320,12 +321,21 @@ class EmbeddedEngine(Engine):
                 self._stopping.wait(1.0)
                 continue
             if local:
-                batch = batching.claim_batch(
-                    self.store, max_batch, merging, local_only=lane is None
-                )
+                with self._workers_lock:
+                    idle = max(1, self.local_worker_count() - self._busy_local)
+                    self._busy_local += 1  # from this claim to the end of what it claims
+                try:
+                    batch = batching.claim_batch(
+                        self.store, max_batch, merging, local_only=lane is None, idle_workers=idle
+                    )
+                    self._run_claimed(batch, runner)
+                finally:
+                    with self._workers_lock:
+                        self._busy_local -= 1
             else:
                 job = claim_next_in(self.store, lane)
                 batch = [job] if job is not None else []
+                self._run_claimed(batch, runner)
             if not batch:
                 if self.retire(runner):
                     self._retired.add(threading.current_thread())
@@ -334,8 +344,13 @@ class EmbeddedEngine(Engine):
                     if not self._pending_wake:
                         self._wakeup.wait(timeout=1.0)
                     self._pending_wake = False
-                continue
-            if len(batch) == 1:
-                self.run_job(batch[0], runner, self._stopping)
-            else:
-                batching.run_merged(self, batch, runner, self._stopping)
+
+    def _run_claimed(self, batch: list[Job], runner: Runner) -> None:
+        if len(batch) == 1:
+            self.run_job(batch[0], runner, self._stopping)
+        elif batch:
+            batching.run_merged(self, batch, runner, self._stopping)
+
+    def local_worker_count(self) -> int:
+        """Device workers that claim local jobs (they share the queue when several are idle)."""
+        return len(self.devices)

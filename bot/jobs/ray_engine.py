@@ -203,5 +203,8 @@ class RayEngine(EmbeddedEngine):
         self._idle_since.pop(getattr(runner, "slot", None), None)
         super().run_job(job, runner, stopping)
 
+    def local_worker_count(self) -> int:
+        return len(self._live)
+
     def workers(self) -> list[dict[str, Any]]:
         return [w for w in self.pool.infos() if w["slot"] in self._live]
