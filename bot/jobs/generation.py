@@ -62,7 +62,9 @@ def plan_generation(
     """
     params = job.params
     saved = {a["variant"] for a in job_assets(store, job.id)}
-    pending = [(v, s) for v, s in enumerate(params["seeds"], start=1) if v not in saved]
+    # A Retry of what a failed job did not make keeps those variants' numbers (``variants``).
+    numbers = params.get("variants") or range(1, len(params["seeds"]) + 1)
+    pending = [(v, s) for v, s in zip(numbers, params["seeds"], strict=True) if v not in saved]
     if not pending:
         return None
     parent_id = params.get("init_asset_id")

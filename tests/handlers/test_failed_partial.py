@@ -1,0 +1,81 @@
+"""A job that fails part way shows the images it finished, says how far it got, and Retry makes
+only the rest — through the real app and the Slack imitation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.jobs import rows as jobs
+from tests.handlers.conftest import start_bot
+
+
+class FailsOnSeed:
+    """The tiny model one seed at a time, raising the way a broken model would on the
+    ``at``-th seed (0-based) of the first job it runs."""
+
+    def __init__(self, inner, at: int):
+        self.inner, self.at, self.failed = inner, at, False
+
+    def describe(self, request):
+        return self.inner.describe(request)
+
+    def generate(self, request, progress=None, cancelled=None, on_image=None, **kwargs):
+        for index, seed in enumerate(request.seeds):
+            if index == self.at and not self.failed:
+                self.failed = True
+                raise RuntimeError(f"the UNet produced NaNs on seed {seed}")
+            self.inner.generate(
+                replace(request, seeds=(seed,)),
+                cancelled=cancelled,
+                on_image=lambda _, image, index=index: on_image(index, image),
+            )
+
+
+def images(message):
+    return [b["title"]["text"] for b in message["blocks"] if b["type"] == "image"]
+
+
+def test_a_draft_failing_on_its_third_seed_posts_the_two_it_made(tmp_path, slack, tiny_runner):
+    bot = start_bot(tmp_path, slack, lambda device: FailsOnSeed(tiny_runner, at=2))
+    try:
+        bot.sender.command("/draft", "a copper kettle --n 4 --seed 10")
+        root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+        shown = bot.wait_for_variants("C1", root["ts"])[0]
+        assert images(shown) == ["#1 · seed 10 · a1", "#2 · seed 11 · a2"]
+        assert len(bot.slack.files) == 2
+        assert all(f["thread_ts"] == root["ts"] for f in bot.slack.files.values())
+        replies = bot.bot_replies("C1", root["ts"])
+        failure = next(m for m in replies if "failed" in m["text"])
+        assert "2 of 4 images made · variant 3 failed: the UNet produced NaNs on seed 12" in (
+            failure["text"]
+        )
+        retry = [b for b in failure["blocks"] if b["type"] == "actions"][0]["elements"][0]
+        assert retry["text"]["text"] == "Retry the other 2"
+        bot.slack.wait_for(
+            lambda: "2 of 4 images made" in str(bot.slack.message("C1", root["ts"])["blocks"])
+        )
+        status = str(bot.slack.message("C1", root["ts"])["blocks"])
+        assert "Failed" in status and "Done" not in status
+        assert jobs.get_job(bot.runtime.store, 1).status == jobs.FAILED
+
+        # Retry makes the two that are missing, with their numbers and seeds.
+        bot.sender.block_action("retry_job", None, "U1", "C1", failure["ts"])
+        again = bot.wait_for_variants("C1", root["ts"], count=2)[1]
+        assert images(again) == ["#3 · seed 12 · a3", "#4 · seed 13 · a4"]
+        assert jobs.get_job(bot.runtime.store, 2).status == jobs.DONE
+    finally:
+        bot.stop()
+
+
+def test_a_job_failing_before_any_image_says_so_with_a_plain_retry(tmp_path, slack, tiny_runner):
+    bot = start_bot(tmp_path, slack, lambda device: FailsOnSeed(tiny_runner, at=0))
+    try:
+        bot.sender.command("/draft", "a copper kettle --n 2 --seed 10")
+        root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+        failure = bot.slack.wait_for(lambda: next(iter(bot.bot_replies("C1", root["ts"])), None))
+        assert "Draft failed." in str(failure["blocks"]) and "made" not in failure["text"]
+        retry = [b for b in failure["blocks"] if b["type"] == "actions"][0]["elements"][0]
+        assert retry["text"]["text"] == "Retry"
+        assert not bot.slack.files
+    finally:
+        bot.stop()
