@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.brand import anchors
+from bot.jobs import watchdog
 from bot.jobs.rows import Job
 from bot.store.assets import (
     BackgroundSaves,
@@ -100,7 +101,10 @@ def plan_generation(
     saves = BackgroundSaves()
 
     def save(index: int, generated: GeneratedImage) -> None:
-        """Save each variant as soon as it exists: a cancel or crash keeps what was made."""
+        """Save each variant as soon as it exists: a cancel or crash keeps what was made. An
+        image of a run the watchdog abandoned (its step hung) is late and is not saved."""
+        if watchdog.discarded():
+            return
         saves.submit(
             lambda: save_generated(
                 store,
