@@ -46,10 +46,11 @@ def test_a_draft_failing_on_its_third_seed_posts_the_two_it_made(tmp_path, slack
         assert all(f["thread_ts"] == root["ts"] for f in bot.slack.files.values())
         replies = bot.bot_replies("C1", root["ts"])
         failure = next(m for m in replies if "failed" in m["text"])
-        assert "2 of 4 images made · variant 3 failed: the UNet produced NaNs on seed 12" in (
-            failure["text"]
+        assert (
+            "2 of 4 images made · variant 3 failed: the UNet produced NaNs on seed 12"
+            in (failure["text"])
         )
-        retry = [b for b in failure["blocks"] if b["type"] == "actions"][0]["elements"][0]
+        retry = next(b for b in failure["blocks"] if b["type"] == "actions")["elements"][0]
         assert retry["text"]["text"] == "Retry the other 2"
         bot.slack.wait_for(
             lambda: "2 of 4 images made" in str(bot.slack.message("C1", root["ts"])["blocks"])
@@ -74,7 +75,7 @@ def test_a_job_failing_before_any_image_says_so_with_a_plain_retry(tmp_path, sla
         root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
         failure = bot.slack.wait_for(lambda: next(iter(bot.bot_replies("C1", root["ts"])), None))
         assert "Draft failed." in str(failure["blocks"]) and "made" not in failure["text"]
-        retry = [b for b in failure["blocks"] if b["type"] == "actions"][0]["elements"][0]
+        retry = next(b for b in failure["blocks"] if b["type"] == "actions")["elements"][0]
         assert retry["text"]["text"] == "Retry"
         assert not bot.slack.files
     finally:

@@ -62,7 +62,7 @@ def test_cancel_reaches_a_hung_step_and_the_queue_moves_on(tmp_path, slack, tiny
         )
 
         shown = bot.wait_for_variants("C1", after["ts"])[0]
-        assert [b["title"]["text"] for b in shown["blocks"] if b["type"] == "image"][0].startswith(
+        assert next(b["title"]["text"] for b in shown["blocks"] if b["type"] == "image").startswith(
             "#1 · seed"
         )
         bot.slack.wait_for(lambda: "Done" in status_of(bot, after["ts"]))
