@@ -3,9 +3,11 @@ only the rest — through the real app and the Slack imitation."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 from bot.jobs import rows as jobs
+from bot.store.assets import job_assets
 from tests.handlers.conftest import start_bot
 
 
@@ -79,4 +81,46 @@ def test_a_job_failing_before_any_image_says_so_with_a_plain_retry(tmp_path, sla
         assert retry["text"]["text"] == "Retry"
         assert not bot.slack.files
     finally:
+        bot.stop()
+
+
+class HangsOnSeed(FailsOnSeed):
+    """One seed at a time; the ``at``-th hangs (checking nothing) until the test releases it."""
+
+    def __init__(self, inner, at: int):
+        super().__init__(inner, at)
+        self.release = threading.Event()
+
+    def generate(self, request, progress=None, cancelled=None, on_image=None, **kwargs):
+        for index, seed in enumerate(request.seeds):
+            if index == self.at:
+                self.thread = threading.current_thread()
+                self.release.wait(60)
+            self.inner.generate(
+                replace(request, seeds=(seed,)),
+                on_image=lambda _, image, index=index: on_image(index, image),
+            )
+
+
+def test_a_draft_past_its_time_limit_posts_what_it_made_before(tmp_path, slack, tiny_runner):
+    runner = HangsOnSeed(tiny_runner, at=2)
+    bot = start_bot(tmp_path, slack, lambda device: runner, job_timeouts="draft=4")
+    try:
+        bot.sender.command("/draft", "a brass owl --n 3 --seed 20")
+        root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
+        shown = bot.wait_for_variants("C1", root["ts"], timeout=30)[0]
+        assert images(shown) == ["#1 · seed 20 · a1", "#2 · seed 21 · a2"]
+        failure = next(m for m in bot.bot_replies("C1", root["ts"]) if "failed" in m["text"])
+        assert (
+            "2 of 3 images made · variant 3 failed: this job ran past its time limit of 4 s"
+            in (failure["text"])
+        )
+        assert "Failed" in str(bot.slack.message("C1", root["ts"])["blocks"])
+        runner.release.set()  # the hung step ends late: its image is neither saved nor shown
+        runner.thread.join(30)
+        assert bot.runtime.outbox.drain(10)
+        assert len(job_assets(bot.runtime.store, 1)) == 2
+        assert len(bot.wait_for_variants("C1", root["ts"])) == 1
+    finally:
+        runner.release.set()
         bot.stop()
