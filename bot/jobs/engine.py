@@ -361,7 +361,7 @@ class EmbeddedEngine(Engine):
         *inside* a local pipeline holds the lane's next job until that step returns and stops
         at its next boundary; a step hung outside it (a hosted backend's call, a download, a
         Ray actor's answer that never comes) lets the queue move on at once. Either way the
-        person sees the verdict within ``hung_grace_s`` and the late result is discarded.
+        person sees the verdict within ``watch.grace`` s and the late result is discarded.
         """
         job = run.job
         log.warning(
