@@ -72,8 +72,9 @@ def test_cancel_reaches_a_hung_step(store, tmp_path, stuck):
     cancelled = threading.Event()
     seen = Seen()
     engine = engine_for(store, tmp_path, seen)
-    hooks = engine.events._fallback
+    hooks = seen.hooks()
     hooks.on_cancelled = lambda job: cancelled.set()
+    engine.events.register(None, hooks)
     engine.start()
     try:
         assert stuck.entered.wait(10)
