@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs import rows as jobs
 from bot.runtime import Runtime
-from handlers.job_messages import QUEUE_REFRESH_LIMIT, update_status
+from handlers.job_status import QUEUE_REFRESH_LIMIT, update_status
 
 log = logging.getLogger(__name__)
 

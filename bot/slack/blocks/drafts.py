@@ -242,9 +242,12 @@ def variants(
     return f"{label}: {len(assets)} variants ({seeds})", render(blocks)
 
 
-def failure(job: Job, message: str) -> Message:
+def failure(job: Job, message: str, *, retry_count: int | None = None) -> Message:
+    """A failed job's reply: why, and Retry. ``retry_count``: the job made some of its images
+    before it failed, and Retry makes the other ``retry_count`` only."""
     label = kind_label(job.kind)
     text = f"{label} failed: {escape(message)}"
+    retry = "Retry" if retry_count is None else f"Retry the other {retry_count}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -255,7 +258,7 @@ def failure(job: Job, message: str) -> Message:
         ActionsBlock(
             block_id="failure_actions",
             elements=[
-                ButtonElement(text="Retry", action_id=RETRY_JOB, value=str(job.id), style="primary")
+                ButtonElement(text=retry, action_id=RETRY_JOB, value=str(job.id), style="primary")
             ],
         ),
     ]
