@@ -203,6 +203,16 @@ class RayEngine(EmbeddedEngine):
         self._idle_since.pop(getattr(runner, "slot", None), None)
         super().run_job(job, runner, stopping)
 
+    def _abandon(self, thread: threading.Thread, run: Any, reason: str) -> None:
+        """On Ray the hung step is on an actor, which would hold its runner (and the lane's
+        next job) until the step returned: kill it, so its GPU is free at once and the
+        replacement thread's next call starts a fresh actor."""
+        super()._abandon(thread, run, reason)
+        slot = getattr(run.runner, "slot", None)
+        if slot is not None:
+            log.warning("Ray engine: worker %d hung in a step; replacing its actor", slot)
+            self.pool.release(slot)
+
     def local_worker_count(self) -> int:
         return len(self._live)
 

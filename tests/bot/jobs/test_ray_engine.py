@@ -107,6 +107,30 @@ def test_cancel_stops_a_job_running_on_ray(tmp_path, slack, ray_cluster):
         bot.stop()
 
 
+def test_cancel_of_a_step_hung_on_ray_replaces_the_actor_and_the_queue_moves(
+    tmp_path, slack, ray_cluster
+):
+    gate = tmp_path / "go"
+    bot = ray_bot(tmp_path, slack, ray_runners.gated_factory(str(gate)))
+    try:
+        bot.runtime.engine.ready.wait(60)
+        [before] = bot.runtime.engine.workers()
+        bot.sender.command("/draft", "a hung step --n 1", user_id="U1")
+        root = root_shows(bot, "Rendering")
+        bot.sender.command("/draft", "the next one --n 1", user_id="U2")
+        bot.sender.block_action("cancel_job", None, "U1", "C1", root["ts"])
+        root_shows(bot, "Cancelled by <@U1>")  # the step still hangs: the watchdog gave up on it
+        gate.write_text("go")  # a fresh actor's steps run
+        second = root_shows(bot, "Done", index=1)
+        assert "the next one" in str(second["blocks"])
+        [after] = bot.runtime.engine.workers()
+        assert after["pid"] != before["pid"], "the hung actor was replaced"
+        assert jobs.get_job(bot.runtime.store, 1).status == jobs.CANCELLED
+        assert not list(bot.runtime.store.db["assets"].rows_where("job_id = 1"))
+    finally:
+        bot.stop()
+
+
 def test_a_job_that_kills_every_worker_fails_with_retry(tmp_path, slack, ray_cluster):
     bot = ray_bot(tmp_path, slack, ray_runners.always_dies)
     try:
