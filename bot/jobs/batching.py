@@ -150,7 +150,8 @@ def run_merged(engine: Engine, batch: list[Job], runner: Any, stopping: threadin
     itself fails, each job runs again alone, so one bad job cannot fail the others; variants
     already saved are not made twice.
     """
-    from bot.jobs.engine import EngineStopping, job_progress, plain_error
+    from bot.jobs.engine import EngineStopping, plain_error
+    from bot.jobs.events import job_progress
 
     for_family = getattr(runner, "for_family", None)
     if for_family is not None:  # batch_key keeps one family per batch

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from bot.jobs import batching, watchdog
 from bot.jobs import rows as jobs
-from bot.jobs.events import JobEvents
+from bot.jobs.events import JobEvents, job_progress
 from bot.jobs.executors import EXECUTORS
 from bot.jobs.lanes import claim_next_in
 from bot.jobs.outcomes import MAX_WORKER_LOSSES as MAX_WORKER_LOSSES
@@ -155,19 +155,6 @@ class Engine(ABC):
             log.info("job %s: its abandoned step ended (%s); discarded", job.id, outcome[0])
             return
         conclude(self, job, outcome)
-
-
-def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]:
-    """A runner progress callback for one job: steps done summed over its images, which a
-    batched call advances together (image 0 step 1, image 1 step 1, …)."""
-    done: dict[int, int] = {}
-
-    def progress(image_index: int, step: int, steps: int) -> None:
-        done[image_index] = step
-        total = steps * len(job.params.get("seeds", [None]))
-        events.progress(job, min(sum(done.values()), total), total)
-
-    return progress
 
 
 class EmbeddedEngine(Engine):

@@ -123,3 +123,16 @@ class JobEvents:
 
     def cancelled(self, job: Job) -> None:
         self._call(job, "on_cancelled")
+
+
+def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]:
+    """A runner progress callback for one job: steps done summed over its images, which a
+    batched call advances together (image 0 step 1, image 1 step 1, …)."""
+    done: dict[int, int] = {}
+
+    def progress(image_index: int, step: int, steps: int) -> None:
+        done[image_index] = step
+        total = steps * len(job.params.get("seeds", [None]))
+        events.progress(job, min(sum(done.values()), total), total)
+
+    return progress
