@@ -2,7 +2,8 @@
 
 Rate limits are retried by slack_sdk's own RateLimitErrorRetryHandler; what is added here is only
 what slack_sdk leaves to apps: waiting until an uploaded file is shared before an image block may
-reference it, and keeping progress edits to one a second per message.
+reference it, keeping progress edits to one a second per message, and keeping posts inside the
+per-channel budget (bot/slack/rate_budget.py) so that a burst is spaced out rather than 429'd.
 """
 
 from __future__ import annotations
@@ -24,15 +25,26 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import logs
 from bot.config import Settings
+from bot.slack.rate_budget import POST_METHODS, RateBudget, channel_of, on_listener_thread
 
 log = logging.getLogger(__name__)
 
 
 class LoggedWebClient(WebClient):
     """A WebClient that logs every call Slack refused or that never got an answer (after
-    slack_sdk's own retries), as one structured line: method, error, HTTP status, seconds."""
+    slack_sdk's own retries), as one structured line: method, error, HTTP status, seconds.
+
+    With a ``budget``, posts (chat.postMessage, chat.postEphemeral) first wait for their
+    channel's token, at most ``post_max_wait`` seconds, except on a Bolt listener thread, which
+    never waits (its work may stand between a person and their 3-second ack)."""
+
+    budget: RateBudget | None = None
+    post_max_wait: float = 30.0
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        if self.budget is not None and api_method in POST_METHODS:
+            most = 0.0 if on_listener_thread() else self.post_max_wait
+            self.budget.wait_turn(api_method, channel_of(kwargs), most)
         began = time.monotonic()
         try:
             return super().api_call(api_method, **kwargs)
@@ -47,7 +59,7 @@ class LoggedWebClient(WebClient):
             raise
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, budget: RateBudget | None = None) -> WebClient:
     """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
     answers and dropped connections are retried by slack_sdk's own handlers; what still fails
     is the delivery outbox's to try again later (handlers/job_messages.py)."""
@@ -60,6 +72,8 @@ def make_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
         ],
     )
+    client.budget = budget
+    client.post_max_wait = settings.post_max_wait_s
     return client
 
 

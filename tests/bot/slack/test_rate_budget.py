@@ -1,0 +1,188 @@
+"""The rate budget: token buckets on a fake clock, and the coalescer and client that obey it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.config import Settings
+from bot.playground.slack_api import SlackImitation
+from bot.slack.client import make_client
+from bot.slack.coalesce import Coalescer
+from bot.slack.edits import MessageEdits
+from bot.slack.rate_budget import LISTENER_THREAD_PREFIX, Rate, RateBudget
+
+
+class FakeClock:
+    """Time that moves only when a test (or the budget's sleep) moves it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.01)
+
+
+def test_edits_spend_the_burst_then_are_told_how_long_to_wait():
+    clock = FakeClock()
+    budget = RateBudget({"chat.update": Rate(50 / 60, 5)}, clock=clock)
+    assert [budget.try_take("chat.update") for _ in range(5)] == [0.0] * 5
+    wait = budget.try_take("chat.update")
+    assert abs(wait - 60 / 50) < 1e-9, "the next token is 1.2 s away at 50 a minute"
+    assert budget.try_take("chat.update") > 0, "a refused edit spends nothing"
+    clock.now += wait
+    assert budget.try_take("chat.update") == 0.0
+    assert budget.counts.sent["chat.update"] == 6 and budget.counts.deferred["chat.update"] == 2
+
+
+def test_in_any_minute_edits_never_exceed_the_burst_plus_the_rate():
+    clock = FakeClock()
+    budget = RateBudget({"chat.update": Rate(50 / 60, 5)}, clock=clock)
+    sent = []
+    for _ in range(3000):  # an edit asked for every 0.1 s for five minutes
+        if budget.try_take("chat.update") == 0.0:
+            sent.append(clock.now)
+        clock.now += 0.1
+    for start in sent:
+        in_window = [t for t in sent if start <= t < start + 60]
+        assert len(in_window) <= 5 + 50
+    assert 5 * 50 <= len(sent) <= 5 * 50 + 5 + 1, "the budget is used, not wasted"
+
+
+def test_posts_reserve_turns_in_order_per_channel_and_channels_are_independent():
+    clock = FakeClock()
+    budget = RateBudget(per_channel={"chat.postMessage": Rate(1.0, 3)}, clock=clock)
+    waits = [budget.reserve("chat.postMessage", "C1") for _ in range(6)]
+    assert waits == [0.0, 0.0, 0.0, 1.0, 2.0, 3.0], "each post after the burst is a second later"
+    assert budget.reserve("chat.postMessage", "C2") == 0.0, "another channel has its own bucket"
+    assert budget.reserve("chat.postEphemeral", "C1") == 0.0, "methods are kept apart"
+    assert budget.reserve("chat.update", "C1") == 0.0, "a method without a rate is free"
+
+
+def test_a_post_waits_its_turn_but_never_longer_than_the_bound():
+    clock = FakeClock()
+    budget = RateBudget(
+        per_channel={"chat.postMessage": Rate(0.1, 1)}, clock=clock, sleep=clock.sleep
+    )
+    assert budget.wait_turn("chat.postMessage", "C1", max_wait=30) == 0.0
+    assert budget.wait_turn("chat.postMessage", "C1", max_wait=30) == 10.0
+    assert budget.wait_turn("chat.postMessage", "C1", max_wait=0) == 0.0, "a listener never waits"
+    assert budget.wait_turn("chat.postMessage", "C1", max_wait=5) == 5.0, "bounded"
+    assert clock.slept == [10.0, 5.0]
+
+
+def test_the_budget_comes_from_the_settings():
+    budget = RateBudget.from_settings(Settings(edit_rate_per_min=30, edit_burst=2, post_burst=4))
+    assert budget.methods["chat.update"] == Rate(0.5, 2)
+    assert budget.per_channel["chat.postMessage"] == Rate(1.0, 4)
+    assert budget.per_channel["chat.postEphemeral"] == Rate(1.0, 4)
+    assert not RateBudget.from_settings(Settings(edit_rate_per_min=0)).governs("chat.update")
+
+
+def test_concurrent_takers_never_spend_one_token_twice():
+    budget = RateBudget({"chat.update": Rate(0.001, 10)})
+    barrier = threading.Barrier(20)
+    got = []
+
+    def take():
+        barrier.wait()
+        got.append(budget.try_take("chat.update") == 0.0)
+
+    threads = [threading.Thread(target=take) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got.count(True) == 10
+
+
+def test_the_coalescer_defers_an_edit_the_budget_refuses_and_sends_the_last_state():
+    clock = FakeClock()  # the budget's time moves only when the test says so
+    budget = RateBudget({"chat.update": Rate(10.0, 1)}, clock=clock)  # one now, then 1 per 0.1 s
+    coalescer = Coalescer(0.0, budget=budget)
+    state = {"value": 0}
+    shown: list[tuple[str, int]] = []
+
+    for key in ("a", "b", "c"):
+        for value in range(1, 4):
+            state["value"] = value
+            coalescer.request(key, lambda k=key: shown.append((k, state["value"])))
+    assert shown == [("a", 1)], "one token: the rest wait"
+    assert coalescer.pending() == 3, "a's later change, b and c are deferred"
+    for count in range(2, 5):  # one more token each time: one more message edited
+        clock.now += 0.1
+        _wait_until(lambda n=count: len(shown) == n)
+    assert sorted(shown[1:]) == [("a", 3), ("b", 3), ("c", 3)], "each lands in its last state"
+    assert coalescer.pending() == 0
+
+
+def test_flush_sends_what_the_budget_deferred_at_once():
+    budget = RateBudget({"chat.update": Rate(0.001, 1)})  # the next token is ~17 minutes away
+    coalescer = Coalescer(0.0, budget=budget)
+    shown = []
+    coalescer.request("a", lambda: shown.append("a"))
+    coalescer.request("b", lambda: shown.append("b"))
+    assert shown == ["a"] and coalescer.pending() == 1
+    assert coalescer.flush() == 1
+    assert shown == ["a", "b"] and coalescer.pending() == 0
+
+
+class RecordingClient:
+    def __init__(self, fail_first: int = 0) -> None:
+        self.updates: list[dict] = []
+        self.fail_first = fail_first
+
+    def chat_update(self, **kwargs):
+        if self.fail_first:
+            self.fail_first -= 1
+            raise ConnectionResetError("dropped")
+        self.updates.append(kwargs)
+
+
+def test_status_edits_merge_to_the_latest_content_and_a_dropped_one_is_sent_again():
+    client = RecordingClient(fail_first=1)
+    edits = MessageEdits(client, 0.05, RateBudget({"chat.update": Rate(5.0, 1)}))
+    for step in range(1, 5):
+        edits.update("C1", "1.0", text=f"step {step} of 4")
+    _wait_until(lambda: client.updates and client.updates[-1]["text"] == "step 4 of 4")
+    assert [u["text"] for u in client.updates] == ["step 4 of 4"], (
+        "the first edit was dropped and retried, by then merged with the later ones"
+    )
+    assert edits.pending() == 0
+
+
+def test_a_post_on_a_listener_thread_never_waits_but_one_on_the_bots_threads_does():
+    with SlackImitation() as slack:
+        _post_three(slack)
+    assert [m["text"] for m in slack.messages("C1")] == ["one", "two", "three"]
+
+
+def _post_three(slack: SlackImitation) -> None:
+    settings = Settings(slack_bot_token=slack.bot_token, slack_api_url=slack.base_url, post_burst=1)
+    clock = FakeClock()
+    budget = RateBudget.from_settings(settings)
+    budget.clock, budget.sleep = clock, clock.sleep
+    client = make_client(settings, budget)
+    client.chat_postMessage(channel="C1", text="one")
+
+    def on_listener():
+        client.chat_postMessage(channel="C1", text="two")
+
+    listener = threading.Thread(target=on_listener, name=f"{LISTENER_THREAD_PREFIX}_0")
+    listener.start()
+    listener.join()
+    assert clock.slept == [], "the listener thread did not wait"
+    client.chat_postMessage(channel="C1", text="three")
+    assert clock.slept == [2.0], "the bot's thread waits its turn, behind the listener's post"
