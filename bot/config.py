@@ -131,8 +131,6 @@ class Settings:
     edit_rate_per_min: float = 50.0
     edit_burst: int = 5
     publish_rate_per_min: float = 100.0
-    # Threads of the HTTP server (waitress) that answer Slack's requests in `serve --http`.
-    http_threads: int = 16
 
     @property
     def db_path(self) -> Path:
@@ -213,7 +211,6 @@ ENV: dict[str, str] = {
     "DAILIES_EDIT_RATE": "edit_rate_per_min",
     "DAILIES_EDIT_BURST": "edit_burst",
     "DAILIES_PUBLISH_RATE": "publish_rate_per_min",
-    "DAILIES_HTTP_THREADS": "http_threads",
 }
 # TOML tables (not environment variables): name → what each entry describes.
 TABLES = {"families": "model family", "loras": "LoRA"}

@@ -94,15 +94,14 @@ def start_bot(
     )
     app = create_app(runtime)
     start_engine(runtime)
-    server = make_http_server(app, "127.0.0.1", 0)
+    server = make_http_server(app, "127.0.0.1", 0, settings.listener_threads)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
+    url = f"http://127.0.0.1:{server.port}/slack/events"
     sender = SlackSender(url, SIGNING_SECRET, imitation=slack)
 
     def stop_http() -> None:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
     def stop() -> None:
         stop_http()

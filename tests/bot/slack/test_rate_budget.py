@@ -186,3 +186,23 @@ def _post_three(slack: SlackImitation) -> None:
     assert clock.slept == [], "the listener thread did not wait"
     client.chat_postMessage(channel="C1", text="three")
     assert clock.slept == [2.0], "the bot's thread waits its turn, behind the listener's post"
+
+
+def test_the_imitation_answers_edits_past_its_limit_with_429_and_retry_after():
+    """The limit the handler tests keep under is real: past its burst, chat.update is 429."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    with SlackImitation(update_rate_limit_per_min=1, update_rate_burst=2) as slack:
+        client = WebClient(token=slack.bot_token, base_url=slack.base_url)  # no retry handlers
+        ts = client.chat_postMessage(channel="C1", text="v1")["ts"]
+        client.chat_update(channel="C1", ts=ts, text="v2")
+        client.chat_update(channel="C1", ts=ts, text="v3")
+        try:
+            client.chat_update(channel="C1", ts=ts, text="v4")
+        except SlackApiError as exc:
+            assert exc.response.status_code == 429
+            assert int(exc.response.headers["Retry-After"]) >= 1
+        else:
+            raise AssertionError("the third edit in a burst of two was accepted")
+        assert slack.message("C1", ts)["text"] == "v3"
