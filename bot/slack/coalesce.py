@@ -6,9 +6,9 @@ once; changes inside the interval schedule one trailing edit, which renders the 
 when it fires, so every change made before it is included.
 
 With a ``RateBudget`` the coalescer also keeps to Slack's per-method limit (``chat.update`` about
-50 a minute): an edit that is due but finds the budget spent is deferred for as long as the
-budget says, and it too renders the state as it is when it finally goes out. Under load edits
-become rarer, never lost and never a 429.
+50 a minute): an edit that is due reserves the budget's next token and, when that token is not
+there yet, is deferred until it is; it too renders the state as it is when it finally goes out.
+Under load edits become rarer, never lost, never a 429, and served first come first served.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class _Slot:
         self.busy = False  # an edit of this message is being sent
         self.timer: threading.Timer | None = None
         self.render: Callable[[], None] | None = None  # what the scheduled timer will run
+        self.holds_token = False  # the budget's token for the next edit is reserved
 
 
 class Coalescer:
@@ -68,8 +69,11 @@ class Coalescer:
     def _claim(self, key: str, slot: _Slot, render: Callable[[], None]) -> bool:
         """Under the lock: True to send now, else a trailing edit is scheduled."""
         wait = self.interval if slot.busy else slot.last + self.interval - time.monotonic()
-        if wait <= 0 and self.budget is not None:
-            wait = self.budget.try_take(self.method)  # 0: a token was spent on this edit
+        if wait <= 0 and self.budget is not None and not slot.holds_token:
+            # The next token is this message's, now or when it is due: deferred messages are
+            # served in the order they asked, so under load none is starved of its last edit.
+            wait = self.budget.reserve(self.method)
+            slot.holds_token = True
         if wait > 0:
             slot.render = render
             slot.timer = threading.Timer(wait, self._fire, args=(key, render))
@@ -77,6 +81,7 @@ class Coalescer:
             slot.timer.start()
             return False
         slot.busy = True
+        slot.holds_token = False
         return True
 
     def _run(self, slot: _Slot, render: Callable[[], None]) -> None:

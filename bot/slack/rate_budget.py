@@ -6,16 +6,17 @@ allowed). A bot that only reacts to 429 answers loses seconds on every Retry-Aft
 burst of votes, can be locked out of editing the status messages people are watching. Here each
 limit is a token bucket: ``burst`` tokens, refilled at ``per_s``.
 
-Two ways to spend a token, for the two kinds of call:
+Every call spends a token with ``reserve``: the next token, now or in the future (a bucket may go
+into debt, so reservations come due in the order they were made). What the caller does with the
+wait is what differs:
 
-* ``try_take`` — edits. An edit that finds no token is not sent: the caller (the ``Coalescer``)
-  defers it for the seconds returned and merges it with any later edit of the same message, so
-  only the last state is sent when the budget allows.
-* ``wait_turn`` — posts. A post is never dropped: it reserves the next token (buckets may go into
-  debt, so reservations are served in the order they were made, per channel) and sleeps until it
-  is due, at most ``max_wait`` seconds; past that it is sent anyway and slack_sdk's
-  RateLimitErrorRetryHandler deals with a 429, as it does when Slack's limits are tighter than the
-  budget thinks.
+* edits — the ``Coalescer`` defers the edit until its token is due and merges it with every later
+  edit of the same message meanwhile, so only the last state is sent (one reservation per
+  message at a time bounds the debt by the number of messages waiting).
+* posts — ``wait_turn`` sleeps until the token is due, at most ``max_wait`` seconds: a post is
+  never dropped and a channel's posts keep their order; past the bound it is sent anyway and
+  slack_sdk's RateLimitErrorRetryHandler deals with a 429, as it does when Slack's limits are
+  tighter than the budget thinks.
 
 The clock and the sleep are injected so the unit tests run on a fake clock.
 """
@@ -129,20 +130,6 @@ class RateBudget:
             buckets.append(bucket)
         return buckets
 
-    def try_take(self, method: str, channel: str | None = None) -> float:
-        """Spend a token if every bucket of this call has one: returns 0.0. Otherwise spend
-        nothing and return the seconds until one will be there (for an edit to be deferred)."""
-        with self._lock:
-            buckets = self._applicable(method, channel, self.clock())
-            wait = max((b.wait() for b in buckets), default=0.0)
-            if wait > 0:
-                self.counts.deferred[method] = self.counts.deferred.get(method, 0) + 1
-                return wait
-            for bucket in buckets:
-                bucket.tokens -= 1.0
-            self.counts.sent[method] = self.counts.sent.get(method, 0) + 1
-            return 0.0
-
     def reserve(self, method: str, channel: str | None = None) -> float:
         """Spend the next token of every bucket of this call, now or in the future (a bucket goes
         into debt); returns the seconds until the reserved token is due. Reservations made one
@@ -153,6 +140,8 @@ class RateBudget:
             for bucket in buckets:
                 bucket.tokens -= 1.0
             self.counts.sent[method] = self.counts.sent.get(method, 0) + 1
+            if wait > 0:
+                self.counts.deferred[method] = self.counts.deferred.get(method, 0) + 1
             return wait
 
     def wait_turn(self, method: str, channel: str | None = None, max_wait: float = 30.0) -> float:

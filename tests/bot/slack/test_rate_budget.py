@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -35,25 +36,30 @@ def _wait_until(condition, timeout=10.0):
         time.sleep(0.01)
 
 
-def test_edits_spend_the_burst_then_are_told_how_long_to_wait():
+def test_the_burst_goes_at_once_then_each_reservation_comes_due_a_token_later():
     clock = FakeClock()
     budget = RateBudget({"chat.update": Rate(50 / 60, 5)}, clock=clock)
-    assert [budget.try_take("chat.update") for _ in range(5)] == [0.0] * 5
-    wait = budget.try_take("chat.update")
-    assert abs(wait - 60 / 50) < 1e-9, "the next token is 1.2 s away at 50 a minute"
-    assert budget.try_take("chat.update") > 0, "a refused edit spends nothing"
-    clock.now += wait
-    assert budget.try_take("chat.update") == 0.0
-    assert budget.counts.sent["chat.update"] == 6 and budget.counts.deferred["chat.update"] == 2
+    assert [budget.reserve("chat.update") for _ in range(5)] == [0.0] * 5
+    waits = [budget.reserve("chat.update") for _ in range(2)]
+    assert [round(w, 6) for w in waits] == [1.2, 2.4], "50 a minute: one token every 1.2 s"
+    clock.now += 2.4
+    assert round(budget.reserve("chat.update"), 6) == 1.2, "the debt was paid back, no more"
+    assert budget.counts.sent["chat.update"] == 8 and budget.counts.deferred["chat.update"] == 3
 
 
 def test_in_any_minute_edits_never_exceed_the_burst_plus_the_rate():
+    """A message edited every 0.1 s for five minutes, sent the way the coalescer sends it: one
+    reservation at a time, the edit going out when its token is due."""
     clock = FakeClock()
     budget = RateBudget({"chat.update": Rate(50 / 60, 5)}, clock=clock)
-    sent = []
-    for _ in range(3000):  # an edit asked for every 0.1 s for five minutes
-        if budget.try_take("chat.update") == 0.0:
+    sent: list[float] = []
+    due = None
+    for _ in range(3000):
+        if due is None:
+            due = clock.now + budget.reserve("chat.update")
+        if clock.now >= due - 1e-9:
             sent.append(clock.now)
+            due = None
         clock.now += 0.1
     for start in sent:
         in_window = [t for t in sent if start <= t < start + 60]
@@ -91,14 +97,14 @@ def test_the_budget_comes_from_the_settings():
     assert not RateBudget.from_settings(Settings(edit_rate_per_min=0)).governs("chat.update")
 
 
-def test_concurrent_takers_never_spend_one_token_twice():
+def test_concurrent_callers_never_spend_one_token_twice():
     budget = RateBudget({"chat.update": Rate(0.001, 10)})
     barrier = threading.Barrier(20)
     got = []
 
     def take():
         barrier.wait()
-        got.append(budget.try_take("chat.update") == 0.0)
+        got.append(budget.reserve("chat.update") == 0.0)
 
     threads = [threading.Thread(target=take) for _ in range(20)]
     for thread in threads:
@@ -108,23 +114,27 @@ def test_concurrent_takers_never_spend_one_token_twice():
     assert got.count(True) == 10
 
 
-def test_the_coalescer_defers_an_edit_the_budget_refuses_and_sends_the_last_state():
-    clock = FakeClock()  # the budget's time moves only when the test says so
-    budget = RateBudget({"chat.update": Rate(10.0, 1)}, clock=clock)  # one now, then 1 per 0.1 s
+def test_the_coalescer_defers_edits_past_the_budget_in_order_and_sends_the_last_state():
+    # One token now, then one every 0.5 s: far longer than the loop below takes.
+    budget = RateBudget({"chat.update": Rate(2.0, 1)})
     coalescer = Coalescer(0.0, budget=budget)
     state = {"value": 0}
-    shown: list[tuple[str, int]] = []
+    shown: list[tuple[str, int, float]] = []
 
     for key in ("a", "b", "c"):
         for value in range(1, 4):
             state["value"] = value
-            coalescer.request(key, lambda k=key: shown.append((k, state["value"])))
-    assert shown == [("a", 1)], "one token: the rest wait"
-    assert coalescer.pending() == 3, "a's later change, b and c are deferred"
-    for count in range(2, 5):  # one more token each time: one more message edited
-        clock.now += 0.1
-        _wait_until(lambda n=count: len(shown) == n)
-    assert sorted(shown[1:]) == [("a", 3), ("b", 3), ("c", 3)], "each lands in its last state"
+            coalescer.request(
+                key, lambda k=key: shown.append((k, state["value"], time.monotonic()))
+            )
+    _wait_until(lambda: len(shown) == 4)
+    assert shown[0][:2] == ("a", 1), "the first edit goes at once"
+    assert sorted(k for k, _, _ in shown[1:]) == ["a", "b", "c"], "one trailing edit each"
+    assert all(v == 3 for _, v, _ in shown[1:]), "what lands is the last state"
+    spans = [b[2] - a[2] for a, b in itertools.pairwise(shown)]
+    # Each token is due 0.5 s after the one before; a timer may fire late, never early.
+    assert shown[-1][2] - shown[0][2] >= 1.5 - 0.01, spans
+    assert budget.counts.deferred["chat.update"] == 3
     assert coalescer.pending() == 0
 
 
