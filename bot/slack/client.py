@@ -8,6 +8,7 @@ per-channel budget (bot/slack/rate_budget.py) so that a burst is spaced out rath
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,6 +23,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot import logs
 from bot.config import Settings
@@ -59,6 +63,46 @@ class LoggedWebClient(WebClient):
             raise
 
 
+class BudgetedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry, told to the budget: the Retry-After holds the call's buckets, and
+    the retry then waits for its own token like every other call, so the posts queued behind it
+    stay in line rather than each meeting its own 429."""
+
+    def __init__(self, budget: RateBudget, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.budget = budget
+
+    def prepare_for_next_attempt(  # type: ignore[override]
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        if response is None or not self.budget.governs(method):
+            return super().prepare_for_next_attempt(
+                state=state, request=request, response=response, error=error
+            )
+        after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        retry_after = float(after[0] if isinstance(after, list) else after)
+        channel = request_channel(request)
+        self.budget.hold(method, channel, retry_after)
+        state.next_attempt_requested = True
+        self.budget.sleep(max(retry_after, self.budget.reserve(method, channel)))
+        state.increment_current_attempt()
+
+
+def request_channel(request: HttpRequest) -> str | None:
+    """The channel of a chat.* call as slack_sdk sent it (a JSON body)."""
+    try:
+        body = json.loads(request.data or b"{}")
+    except ValueError:
+        body = request.body_params or {}
+    return str(body["channel"]) if isinstance(body, dict) and body.get("channel") else None
+
+
 def make_client(settings: Settings, budget: RateBudget | None = None) -> WebClient:
     """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
     answers and dropped connections are retried by slack_sdk's own handlers; what still fails
@@ -68,7 +112,9 @@ def make_client(settings: Settings, budget: RateBudget | None = None) -> WebClie
         base_url=settings.slack_api_url,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
+            RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)
+            if budget is None
+            else BudgetedRateLimitRetryHandler(budget, settings.rate_limit_retries),
             ServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
         ],
     )

@@ -144,6 +144,15 @@ class RateBudget:
                 self.counts.deferred[method] = self.counts.deferred.get(method, 0) + 1
             return wait
 
+    def hold(self, method: str, channel: str | None, seconds: float) -> None:
+        """Slack said 429 with Retry-After ``seconds`` although the budget allowed the call (its
+        limits are tighter than configured, or another app shares them): no token of this call's
+        buckets comes due before then, so the calls queued behind fall in line instead of
+        meeting the same 429."""
+        with self._lock:
+            for bucket in self._applicable(method, channel, self.clock()):
+                bucket.tokens = min(bucket.tokens, 1.0 - seconds * bucket.rate.per_s)
+
     def wait_turn(self, method: str, channel: str | None = None, max_wait: float = 30.0) -> float:
         """Reserve a token and sleep until it is due, at most ``max_wait`` seconds (0: never
         sleep). Returns the seconds slept. The call is never refused: past ``max_wait`` it goes

@@ -216,3 +216,32 @@ def test_the_imitation_answers_edits_past_its_limit_with_429_and_retry_after():
         else:
             raise AssertionError("the third edit in a burst of two was accepted")
         assert slack.message("C1", ts)["text"] == "v3"
+
+
+def test_a_429_the_budget_let_through_holds_the_channel_and_the_retry_waits_its_turn():
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.response import HttpResponse
+    from slack_sdk.http_retry.state import RetryState
+
+    from bot.slack.client import BudgetedRateLimitRetryHandler
+
+    clock = FakeClock()
+    budget = RateBudget(
+        per_channel={"chat.postMessage": Rate(10.0, 10)}, clock=clock, sleep=clock.sleep
+    )
+    handler = BudgetedRateLimitRetryHandler(budget, max_retry_count=3)
+    request = HttpRequest(
+        method="POST",
+        url="https://slack.com/api/chat.postMessage",
+        headers={},
+        data=b'{"channel": "C1", "text": "hi"}',
+    )
+    refused = HttpResponse(status_code=429, headers={"Retry-After": ["2"]}, data=b"{}")
+    state = RetryState()
+    assert handler.can_retry(state=state, request=request, response=refused)
+    handler.prepare_for_next_attempt(state=state, request=request, response=refused)
+    assert state.current_attempt == 1 and state.next_attempt_requested
+    assert clock.slept == [2.0], "the retry waited out Retry-After (its token was due then)"
+    # The post queued behind it in C1 waits for the next token instead of meeting a 429 too.
+    assert round(budget.reserve("chat.postMessage", "C1"), 6) == 0.1
+    assert budget.reserve("chat.postMessage", "C2") == 0.0, "other channels are not held"

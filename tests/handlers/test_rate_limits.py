@@ -1,4 +1,5 @@
-"""Edits under Slack's rate limits: a room voting at once while a draft renders.
+"""Slack's rate limits from the bot's side: edits of a room voting at once while a draft renders,
+and posts of drafts sent together.
 
 The imitation enforces a chat.update limit (429 beyond it) a little looser than the bot's own
 budget, as Slack's "50+ a minute" is looser than the 50 the bot allows itself. Rates are scaled
@@ -8,6 +9,7 @@ imitation 3 a second (burst 5).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -98,5 +100,36 @@ def test_thirty_quick_votes_and_a_rendering_draft_keep_within_the_edit_budget(
                 if "Rendering · step" in str(v.get("blocks"))
             ]
             assert progress, "progress was still shown, only less often"
+        finally:
+            bot.stop()
+
+
+def test_drafts_sent_together_post_in_turn_within_the_channel_budget_and_none_is_lost(
+    tmp_path, tiny_runner
+):
+    """Posts wait their turn on the bot's threads (status posts, results) instead of being sent
+    into a 429: the bot allows itself one post every 2 s in the channel, the imitation one a
+    second (a wide margin, so that a late thread never makes two arrive within a second)."""
+    with SlackImitation(file_share_delay=0.2, post_rate_limit_per_sec=1.0) as slack:
+        bot = start_bot(
+            tmp_path, slack, lambda device: tiny_runner, post_rate_per_s=0.5, post_burst=1
+        )
+        try:
+            answers = [
+                bot.sender.command("/draft", f"posted in turn {i} --n 1", user_id=f"U{i}")
+                for i in range(3)
+            ]
+            assert all(a.acked_in_time for a in answers), "acks never wait on the budget"
+            roots = slack.wait_for(
+                lambda: bot.root_messages() if len(bot.root_messages()) == 3 else None,
+                timeout=60,
+            )
+            for root in roots:
+                bot.wait_for_variants("C1", root["ts"], timeout=60)
+            posts = [o for o in slack.outcomes if o["method"] == "chat.postMessage"]
+            assert [o["status"] for o in posts if o["status"] != 200] == [], "no 429"
+            assert len(posts) == 6, "3 status posts and 3 results, each once"
+            spacing = [b["at"] - a["at"] for a, b in itertools.pairwise(posts)]
+            assert min(spacing) >= 1.0, spacing
         finally:
             bot.stop()
