@@ -51,11 +51,8 @@ def main() -> None:
     parser.add_argument("--edit-limit", type=float, default=50.0, help="chat.update per minute")
     parser.add_argument("--no-budget", action="store_true", help="the bot's rate budget off")
     args = parser.parse_args()
-    budget = (
-        {"edit_rate_per_min": 0.0, "post_rate_per_s": 0.0, "publish_rate_per_min": 0.0}
-        if args.no_budget
-        else {}
-    )
+    slack_like = {"edit_rate_per_min": 50.0, "post_rate_per_s": 1.0, "publish_rate_per_min": 100.0}
+    budget = dict.fromkeys(slack_like, 0.0) if args.no_budget else slack_like
 
     runner = ModelRunner("tiny", device="cpu")
     runner.warm()

@@ -46,7 +46,8 @@ class SlowSteps:
 
 
 def run(runner: ModelRunner, args: argparse.Namespace, budget_on: bool) -> dict[str, object]:
-    changes = {} if budget_on else {"edit_rate_per_min": 0.0, "post_rate_per_s": 0.0}
+    rates = {"edit_rate_per_min": 50.0, "post_rate_per_s": 1.0}  # the bot's defaults
+    changes = rates if budget_on else dict.fromkeys(rates, 0.0)
     slow = SlowSteps(runner)
     with (
         tempfile.TemporaryDirectory() as tmp,

@@ -2,9 +2,9 @@
 
 ``wsgiref`` (what this replaced) is a reference server that Python's docs do not recommend for
 production (it builds on ``http.server``, with basic security checks only); under socketserver's
-ThreadingMixIn it also started one thread per connection without bound. waitress is a pure-Python production WSGI server: a fixed pool of worker
-threads, an asyncore loop that reads and writes every connection, a backlog of 1024, a connection
-limit and idle-connection cleanup.
+ThreadingMixIn it also started one thread per connection without bound. waitress is a
+pure-Python production WSGI server: a fixed pool of worker threads, an asyncore loop that reads
+and writes every connection, a backlog of 1024, a connection limit and idle-connection cleanup.
 
 What waitress leaves to its embedder is a stop that loses nothing. ``stop_soon`` (safe from a
 signal handler or any thread) asks the loop to stop; the loop then closes the listening socket
