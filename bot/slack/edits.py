@@ -45,6 +45,7 @@ class MessageEdits:
         self._latest: dict[str, dict[str, Any]] = {}
         self._tries: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._others: list[Coalescer] = []  # tally and App Home edits, flushed with these
 
     def update(self, channel: str, ts: str, **content: Any) -> None:
         """Make the message show ``content`` (chat.update's text, blocks…): now when the
@@ -85,6 +86,12 @@ class MessageEdits:
         with self._lock:
             return len(self._latest)
 
+    def track(self, coalescer: Coalescer) -> Coalescer:
+        """Flush another coalescer's deferred edits with these at shutdown (the vote tallies
+        render from the database when they fire, so they keep their own)."""
+        self._others.append(coalescer)
+        return coalescer
+
     def flush(self) -> int:
         """Send every deferred edit now (the bot is stopping); returns how many were sent."""
-        return self.coalescer.flush()
+        return self.coalescer.flush() + sum(c.flush() for c in self._others)

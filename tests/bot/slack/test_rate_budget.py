@@ -245,3 +245,17 @@ def test_a_429_the_budget_let_through_holds_the_channel_and_the_retry_waits_its_
     # The post queued behind it in C1 waits for the next token instead of meeting a 429 too.
     assert round(budget.reserve("chat.postMessage", "C1"), 6) == 0.1
     assert budget.reserve("chat.postMessage", "C2") == 0.0, "other channels are not held"
+
+
+def test_stopping_flushes_the_tracked_tally_edits_with_the_status_edits():
+    client = RecordingClient()
+    budget = RateBudget({"chat.update": Rate(0.001, 1)})  # one token, then none for minutes
+    edits = MessageEdits(client, 0.0, budget)
+    tallies = edits.track(Coalescer(0.0, budget=budget))
+    shown = []
+    edits.update("C1", "1.0", text="Rendering")
+    edits.update("C1", "1.0", text="Done")
+    tallies.request("C1:2.0", lambda: shown.append("2 votes"))
+    assert [u["text"] for u in client.updates] == ["Rendering"] and shown == []
+    assert edits.flush() == 2
+    assert [u["text"] for u in client.updates] == ["Rendering", "Done"] and shown == ["2 votes"]
