@@ -6,6 +6,7 @@
    one Ray worker. Goal: Ray ≤ 10 % slower.
 3. SQLite as the single writer: job rows created and finished per second, the ceiling of the
    bot's own bookkeeping whatever the number of GPUs.
+4. Cancel: seconds from the bot's Cancel to the worker seeing it mid-step (goal < 1 s).
 
 Run: python bench/scale_out.py [--jobs 16] [--rounds 3]
 """
@@ -66,6 +67,40 @@ def run_jobs(settings: Settings, count: int, variants: int) -> float:
         runtime.close()
 
 
+def cancel_latencies(settings: Settings, home: Path, count: int) -> list[float]:
+    """Seconds from ``engine.cancel`` to the Ray worker's step seeing it, ``count`` times."""
+    latencies = []
+    for i in range(count):
+        marker = home / f"cancel-{i}"
+        runtime = build_runtime(
+            settings.with_overrides(home=home / f"c{i}"),
+            with_slack=False,
+            remote_runner_factory=ray_runners.cancel_clock_factory(str(marker)),
+        )
+        runtime.engine.start()
+        try:
+            runtime.engine.ready.wait(300)
+            stopped = threading.Event()
+            job = jobs.create_job(
+                runtime.store, "draft",
+                {"prompt": "a kite", "negative_prompt": "", "tier": "draft", "width": 128,
+                 "height": 128, "steps": 4, "aspect": "1:1", "seeds": [i]},
+                user_id="U1", channel_id=None, source="cli",
+            )  # fmt: skip
+            runtime.events.watch(job.id, JobHooks(on_cancelled=lambda j, s=stopped: s.set()))
+            runtime.engine.wake()
+            while jobs.get_job(runtime.store, job.id).status != jobs.RUNNING:
+                time.sleep(0.01)
+            time.sleep(0.3)  # the worker is inside its first step, holding it
+            sent = time.time()
+            runtime.engine.cancel(job.id, "U1")
+            stopped.wait(60)
+            latencies.append(float(marker.read_text()) - sent)
+        finally:
+            runtime.close()
+    return latencies
+
+
 def sqlite_writes_per_second(home: Path, count: int = 2000) -> float:
     from bot.store.database import Store
 
@@ -101,6 +136,8 @@ def main() -> None:
             results["embedded4"].append(run_jobs(embedded, 1, 4))
             results["ray4"].append(run_jobs(ray1.with_overrides(home=home / "4"), 1, 4))
         writes = sqlite_writes_per_second(Path(tmp))
+        ray_settings = base.with_overrides(engine="ray", ray_workers=1)
+        cancels = cancel_latencies(ray_settings, Path(tmp) / "cancel", 5)
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"throughput, {args.jobs} drafts of 1 variant at 128 px (median of {args.rounds}):")
     print(f"  1 Ray worker : {args.jobs / med['ray1']:.2f} drafts/s")
@@ -111,6 +148,10 @@ def main() -> None:
     print(f"  Ray, 1 worker: {med['ray4'] * 1000:.0f} ms")
     print(f"  overhead     : {100 * (med['ray4'] / med['embedded4'] - 1):+.1f} % (goal <= 10 %)")
     print(f"SQLite single writer: {writes:.0f} job writes/s (create + finish)")
+    print(
+        f"Cancel -> Ray worker: p50 {statistics.median(cancels) * 1000:.0f} ms, "
+        f"max {max(cancels) * 1000:.0f} ms over {len(cancels)} (goal < 1000 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -149,15 +149,18 @@ def build_runtime(
             )
 
     engine: Engine
+    hosted_backends = {t.backend for f in families.values() for t in f.tiers.values() if t.hosted}
+    hosted_lanes = dict.fromkeys(sorted(hosted_backends), settings.hosted_workers)
     if settings.engine == "ray":
         from bot.jobs.ray_engine import RayEngine
 
-        # Ray workers build the family by name: the built-in families (tiny, sdxl) travel
-        # this way; configured families and hosted tiers run on the embedded engine.
+        # Every family (built-in or configured) travels to the workers as data; hosted tiers
+        # run in this process on their lanes, never on a GPU actor.
         engine = RayEngine(
             store,
             settings.assets_dir,
             events,
+            families,
             family.name,
             address=settings.ray_address,
             workers=settings.ray_workers,
@@ -167,11 +170,11 @@ def build_runtime(
             runner_factory=remote_runner_factory,
             runner_options=runner_options(settings),
             cross_batch=switch_on(settings.cross_batch),
+            # at least one lane each: the actors have no API key and no reason to wait on Google
+            hosted_lanes={lane: max(1, count) for lane, count in hosted_lanes.items()},
+            local_runner=runner_factory,
         )
     else:
-        hosted_backends = {
-            t.backend for f in families.values() for t in f.tiers.values() if t.hosted
-        }
         engine = EmbeddedEngine(
             store,
             settings.assets_dir,
@@ -179,7 +182,7 @@ def build_runtime(
             runner_factory,
             devices or worker_devices(settings),
             cross_batch=switch_on(settings.cross_batch),
-            hosted_lanes=dict.fromkeys(sorted(hosted_backends), settings.hosted_workers),
+            hosted_lanes=hosted_lanes,
         )
     engine.max_resumes = settings.max_resumes
     engine.timeout_for = settings.job_timeout_for

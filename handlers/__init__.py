@@ -37,6 +37,7 @@ def register(app: App, runtime: Runtime) -> None:
         tags,
         variant_actions,
         votes,
+        worker_waits,
     )
 
     for module in (
@@ -62,6 +63,7 @@ def register(app: App, runtime: Runtime) -> None:
         private_drafts,
         post_again,
         replies,
+        worker_waits,
         ignored_events,  # last: it acknowledges what nothing above claimed
     ):
         module.register(app, runtime)

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.runtime import Runtime
 from bot.slack import blocks
+from bot.store.database import StoreBusy
 from handlers.anchors import anchor_command
 from handlers.export import export_command
 from handlers.find import find_command
@@ -17,6 +18,7 @@ from handlers.palette import palette_command
 from handlers.promote import approvers_command, finals_command
 from handlers.queue import queue_command
 from handlers.recipes import recipe_command
+from handlers.replays import BUSY, PRE_ACK_WRITE_S
 from handlers.show import show_command
 from handlers.stats import stats_command
 from handlers.tags import tag_command
@@ -48,7 +50,11 @@ def register(app: App, runtime: Runtime) -> None:
         if name in ("", "help"):
             text, message_blocks = blocks.help_message()
         elif name in SUBCOMMANDS:
-            text, message_blocks = SUBCOMMANDS[name](runtime, body, arguments.strip())
+            try:  # its writes come before the ack: a database held elsewhere must not delay it
+                with runtime.store.bounded(PRE_ACK_WRITE_S):
+                    text, message_blocks = SUBCOMMANDS[name](runtime, body, arguments.strip())
+            except StoreBusy:
+                text, message_blocks = blocks.notice(BUSY)
         else:
             help_text, _ = blocks.help_message()
             text, message_blocks = blocks.notice(

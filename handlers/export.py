@@ -104,6 +104,9 @@ def upload_package(
                 "full-resolution files, lineage.json, manifest.csv, contact_sheet.png"
             ),
         )
+        export.record_export(
+            runtime.store, pkg, path.name, user_id=user, channel_id=channel, source="slack"
+        )
 
 
 def start_export(

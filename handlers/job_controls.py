@@ -11,8 +11,10 @@ from bot.jobs.params import reroll_params
 from bot.review.channel_settings import may_cancel
 from bot.runtime import Runtime
 from bot.slack import blocks
+from bot.store.assets import job_assets
 from handlers.ephemeral import tell
 from handlers.job_messages import announce, refresh_queue_positions, update_status
+from handlers.partial_results import rest_params
 
 
 def first_click(runtime: Runtime, body: dict[str, Any]) -> bool:
@@ -66,7 +68,9 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         if not first_click(runtime, body) or (job := _job_from(runtime, body, respond)) is None:
             return
-        again = follow_up(runtime, job, body["user"]["id"], job.params, attempt=job.attempt + 1)
+        # A job that made some of its images before it failed retries only the others.
+        params = rest_params(job, job_assets(runtime.store, job.id))
+        again = follow_up(runtime, job, body["user"]["id"], params, attempt=job.attempt + 1)
         announce(runtime, again, job.thread_ts, tell=lambda text: tell(respond, text))
 
     @app.action(blocks.REROLL)

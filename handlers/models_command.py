@@ -7,20 +7,17 @@ from typing import Any
 
 from bot.jobs import model_choice
 from bot.jobs.draft_options import OptionsError
-from bot.review.channel_settings import describe_approvers, get_settings
+from bot.review.channel_settings import may_change_channel
 from bot.runtime import Runtime
 from bot.slack import blocks
 from models.presets import Family
 
 
 def _refused(runtime: Runtime, channel: str, user: str, what: str) -> blocks.Message | None:
-    current = get_settings(runtime.store, channel)
-    if current.approvers is None or user in current.approvers:
-        return None
-    return blocks.notice(
-        f":no_entry: Only this channel's approvers ({describe_approvers(current)}) can change "
-        f"its {what}."
-    )
+    """The refusal of a change to the channel's ``what`` by someone who is not its approver
+    (the palette's and anchors' rule, bot.review.channel_settings.may_change_channel)."""
+    refusal = may_change_channel(runtime.store, channel, user, what=f"its {what}")
+    return blocks.notice(f":no_entry: {refusal}") if refusal else None
 
 
 def describe_family(family: Family) -> str:

@@ -16,18 +16,17 @@ from dataclasses import replace
 from typing import Any
 
 import torch
-from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, DiffusionPipeline
+from diffusers import AutoPipelineForImage2Image, DiffusionPipeline
 from PIL import Image
 
 from models import batch as batching
-from models import inpaint as inpainting
 from models import lora as loras
 from models import speed
-from models import upscale as upscaling
 from models.backends import HostedOptions
 from models.backends.gemini import GeminiBackend
 from models.decoders import VAE, Decoders, check_decoder
 from models.defaults import default_device, default_dtype, scheduler_name
+from models.edit_runs import EditRuns
 from models.pipelines_loader import load_configured_pipelines
 from models.presets import DRAFT, Family, TierPreset, get_family
 from models.request import (
@@ -43,7 +42,7 @@ from models.sdxl import load_sdxl_pipelines
 from models.style import StyleAdapters, anchor_scale
 from models.tiny import load_tiny_pipelines
 from models.unbatched import generate_one_by_one
-from models.video import VideoRequest, VideoResult, VideoRunner
+from models.video import VideoRunner
 
 Loader = Callable[..., dict[str, DiffusionPipeline]]
 # By a family's `loader` (models/families.py): built in code, SDXL's UNet swap, or per tier.
@@ -59,7 +58,7 @@ HOSTED_BACKENDS: dict[str, Callable[[HostedOptions], Any]] = {"gemini": GeminiBa
 DEFAULT_MAX_BATCH = 8
 
 
-class ModelRunner:
+class ModelRunner(EditRuns):
     """A family's pipelines on one device, loaded once and shared across tiers and modes."""
 
     def __init__(
@@ -177,43 +176,6 @@ class ModelRunner:
                 self._image2image[tier] = pipe
             return self._image2image[tier]
 
-    def animate(
-        self,
-        request: VideoRequest,
-        progress: ProgressCallback | None = None,
-        cancelled: CancelCheck | None = None,
-    ) -> VideoResult:
-        """One chunk of video from a keyframe (models/video.py); the video pipeline loads on the
-        first call and is kept, under the same lock as the image pipelines."""
-        with self._lock:
-            if self._video is None:
-                self._video = VideoRunner(self._extras, self.device, self.dtype, **self._hub)
-            return self._video.animate(request, progress, cancelled)
-
-    def inpaint_pipeline(self, tier: str) -> DiffusionPipeline:
-        """The tier's inpainting pipeline, derived once from its text-to-image one (shared
-        modules: SDXL's 4-channel UNet inpaints by re-blending the known latents each step)."""
-        self.family.tier(tier)
-        with self._lock:
-            if tier not in self._inpaint:
-                pipe = AutoPipelineForInpainting.from_pipe(self.pipeline(tier))
-                pipe.set_progress_bar_config(disable=True)
-                self._inpaint[tier] = pipe
-            return self._inpaint[tier]
-
-    def upscaler(self) -> tuple[DiffusionPipeline, upscaling.UpscalerPreset]:
-        """The family's upscaler, loaded on first use (it shares nothing with SDXL: the x4
-        model has its own SD 2 text encoder, UNet and VAE)."""
-        preset = upscaling.UPSCALERS.get(self._extras)
-        if preset is None:
-            raise ValueError(f"model family {self.family.name!r} has no upscaler")
-        with self._lock:
-            if self._upscaler is None:
-                self._upscaler = upscaling.load_upscaler(
-                    preset, self.family.name, self.device, self.dtype, self._hub
-                )
-            return self._upscaler, preset
-
     def _wire(
         self,
         pipe: DiffusionPipeline,
@@ -228,67 +190,6 @@ class ModelRunner:
         or not; callers hold ``self._lock`` so nothing rewires it between this and the call.
         """
         return self._style.prepare(pipe, anchor, scale)
-
-    def describe_inpaint(self, request: inpainting.InpaintRequest) -> GenerationResult:
-        """What ``inpaint`` will use (model, scheduler, steps, guidance), without running it."""
-        tier = self.family.tier(request.tier)
-        if (hosted := self.hosted_backend(tier)) is not None:
-            return hosted.describe_inpaint(request, tier)
-        steps, guidance, _ = inpainting.check(request, tier)
-        pipe = self.inpaint_pipeline(tier.name)
-        return GenerationResult(
-            images=[],
-            model_id=tier.model_id,
-            scheduler=scheduler_name(pipe.scheduler),
-            steps=steps,
-            guidance=guidance,
-            strength=request.strength,
-        )
-
-    def inpaint(
-        self,
-        request: inpainting.InpaintRequest,
-        progress: ProgressCallback | None = None,
-        cancelled: CancelCheck | None = None,
-        *,
-        on_image: Callable[[int, GeneratedImage], None] | None = None,
-    ) -> GenerationResult:
-        """Regenerate the masked area, one image per seed; outside the mask the source stays."""
-        tier = self.family.tier(request.tier)
-        if (hosted := self.hosted_backend(tier)) is not None:
-            return hosted.inpaint(request, tier, progress, cancelled, on_image)
-        with self._lock:
-            pipe = self.inpaint_pipeline(tier.name)
-            self._wire(pipe)
-            result = inpainting.inpaint(
-                pipe,
-                request,
-                tier,
-                self.device,
-                max_batch=self.max_batch,
-                decoder=pipe.vae,
-                slice_decode=self.slice_decode,
-                progress=progress,
-                cancelled=cancelled,
-                on_image=on_image,
-            )
-            result.scheduler = scheduler_name(pipe.scheduler)
-        return result
-
-    def upscale(
-        self,
-        request: upscaling.UpscaleRequest,
-        progress: ProgressCallback | None = None,
-        cancelled: CancelCheck | None = None,
-    ) -> upscaling.UpscaleResult:
-        """The image ×2 or ×4 through the family's upscaler, tile by tile."""
-        upscaling.check(request)  # refuse an oversize request before loading anything
-        with self._lock:
-            pipe, preset = self.upscaler()
-            self._wire(pipe)
-            result = upscaling.upscale(pipe, preset, request, self.device, progress, cancelled)
-            result.scheduler = scheduler_name(pipe.scheduler)
-        return result
 
     def describe(self, request: GenerationRequest) -> GenerationResult:
         """What ``generate`` will use for this request (model, scheduler, steps, guidance,

@@ -93,12 +93,29 @@ def pick_batch(
     return batch
 
 
+def share_limit(ordered: list[Job], max_batch: int, idle_workers: int) -> int:
+    """Images this worker may take: its share of what is queued when other workers are idle
+    too, so eight one-variant drafts become 4 + 4 on two free GPUs rather than 8 + nothing
+    (the head job is never split)."""
+    if idle_workers <= 1:
+        return max_batch
+    queued = sum(len(job.params.get("seeds") or [None]) for job in ordered)
+    share = -(-queued // idle_workers)  # ceiling
+    return max(len(ordered[0].params.get("seeds") or [None]), min(max_batch, share))
+
+
 def claim_batch(
-    store: Store, max_batch: int, cross_batch: bool, *, local_only: bool = False
+    store: Store,
+    max_batch: int,
+    cross_batch: bool,
+    *,
+    local_only: bool = False,
+    idle_workers: int = 1,
 ) -> list[Job]:
     """Move the fairest queued job, and the jobs that may share its batch, to running.
 
-    ``local_only`` leaves hosted tiers' jobs to their lanes (bot/jobs/lanes.py)."""
+    ``local_only`` leaves hosted tiers' jobs to their lanes (bot/jobs/lanes.py);
+    ``idle_workers`` (this one included) share the queue between them (``share_limit``)."""
     if not cross_batch:
         job = claim_next_in(store, None) if local_only else jobs.claim_next(store)
         return [job] if job is not None else []
@@ -119,7 +136,7 @@ def claim_batch(
                 keys[job.id] = batch_key(store, job)
             return keys[job.id]
 
-        batch = pick_batch(ordered, key, max_batch)
+        batch = pick_batch(ordered, key, share_limit(ordered, max_batch, idle_workers))
         now = time.time()
         for job in batch:
             db["jobs"].update(job.id, {"status": jobs.RUNNING, "started_at": now})

@@ -16,15 +16,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.jobs import batching
+from bot.jobs import batching, watchdog
 from bot.jobs import rows as jobs
 from bot.jobs.events import JobEvents
 from bot.jobs.executors import EXECUTORS
 from bot.jobs.lanes import claim_next_in
+from bot.jobs.outcomes import MAX_WORKER_LOSSES as MAX_WORKER_LOSSES
+from bot.jobs.outcomes import conclude
+from bot.jobs.outcomes import plain_error as plain_error
 from bot.jobs.rows import Job
+from bot.jobs.watchdog import ActiveRun, JobAbandoned
 from bot.quality.compute import run_metered
 from bot.store.database import Store
-from models.hub import ModelUnavailable
 from models.request import GenerationCancelled
 
 log = logging.getLogger(__name__)
@@ -53,20 +56,24 @@ class WorkerLost(Exception):
     """The worker process running a job died (killed, out of memory, its node gone)."""
 
 
-# A job whose worker died this many times is failed instead of tried again: it may be the cause.
-MAX_WORKER_LOSSES = 2
-
-
 class Engine(ABC):
     # Worker health (set from Settings by build_runtime): a job that was running when the process
     # died this many times is failed at start; seconds a job of a kind may run (0: no limit).
     max_resumes: int = 2
     timeout_for: Callable[[str], float] = staticmethod(lambda kind: 0.0)
+    # Called (from a worker thread) when ``waiting_for()`` changes, so queued jobs' messages can
+    # say why nothing starts; set by the Slack side.
+    on_waiting_change: Callable[[str | None], None] | None = None
 
     def __init__(self, store: Store, assets_dir: Path, events: JobEvents) -> None:
         self.store = store
         self.assets_dir = assets_dir
         self.events = events
+
+    def waiting_for(self) -> str | None:
+        """Why queued jobs cannot start now (no worker reachable), or None: in-process workers
+        are always there."""
+        return None
 
     def fail_poison_jobs(self) -> None:
         """Jobs that keep killing the process are failed (with Retry), not run again."""
@@ -90,21 +97,34 @@ class Engine(ABC):
             self.events.cancelled(job)
         return job
 
+    def begin_run(self, job: Job, limit: float, began: float) -> ActiveRun | None:
+        """A job starts on this thread: the run the hung-step watchdog follows (None: no
+        watchdog; the embedded engine's supervisor is one)."""
+        return None
+
+    def end_run(self) -> None:
+        """The job on this thread reached its end (or was abandoned and came back)."""
+        return None
+
     def run_job(self, job: Job, runner: Runner, stopping: threading.Event) -> None:
         """Run one claimed job to its end state and tell its hooks; shared by every engine."""
         self.events.started(job)
         progress = job_progress(self.events, job)
         limit = self.timeout_for(job.kind)
         began = time.monotonic()
+        run = self.begin_run(job, limit, began)
 
         def cancelled() -> bool:
+            if run is not None and run.abandoned.is_set():
+                raise JobAbandoned()
             if stopping.is_set():
                 raise EngineStopping()
             if limit and time.monotonic() - began > limit:
-                raise JobTimedOut(f"this job ran past its time limit of {limit:g} s")
+                raise JobTimedOut(watchdog.timeout_message(limit))
             return jobs.cancel_requested(self.store, job.id)
 
         executor = EXECUTORS.get(job.kind)
+        outcome: tuple[str, Any]
         try:
             if executor is None:
                 raise ValueError(f"no executor for job kind {job.kind!r}")
@@ -116,30 +136,25 @@ class Engine(ABC):
             assets = run_metered(
                 executor, job, runner, self.store, self.assets_dir, progress, cancelled
             )
+            outcome = ("done", assets)
+        except JobAbandoned:
+            outcome = ("abandoned", None)
         except EngineStopping:
-            log.info("job %s interrupted by shutdown; it will resume at the next start", job.id)
-            jobs.requeue_stopped(self.store, job.id)
-            return
+            outcome = ("stopping", None)
         except GenerationCancelled:
-            self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
-            return
+            outcome = ("cancelled", None)
         except WorkerLost as exc:
-            losses = jobs.count_worker_loss(self.store, job.id)
-            if losses < MAX_WORKER_LOSSES:
-                # Tried once more on another worker, same seeds; variants already saved stay.
-                log.warning("job %s lost its worker (%s); running it again", job.id, exc)
-                jobs.requeue(self.store, job.id)
-                self.wake()
-                return
-            message = f"the worker running this job died {losses} times ({exc})"
-            self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
-            return
+            outcome = ("lost", exc)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a job never kills its worker
-            log.exception("job %s failed", job.id)
-            message = plain_error(exc)
-            self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
+            outcome = ("failed", exc)
+        finally:
+            self.end_run()
+        if run is not None and not run.settle():
+            # The watchdog gave this job its verdict while the step hung: what came back late
+            # is dropped, never posted and never written over the verdict.
+            log.info("job %s: its abandoned step ended (%s); discarded", job.id, outcome[0])
             return
-        self.events.done(jobs.finish_job(self.store, job.id, jobs.DONE), assets)
+        conclude(self, job, outcome)
 
 
 def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]:
@@ -153,19 +168,6 @@ def job_progress(events: JobEvents, job: Job) -> Callable[[int, int, int], None]
         events.progress(job, min(sum(done.values()), total), total)
 
     return progress
-
-
-def plain_error(exc: BaseException) -> str:
-    """An exception as a person can read it: no traceback, the cause in its own words."""
-    if isinstance(exc, SystemExit | KeyboardInterrupt):
-        return f"the job tried to stop the worker ({type(exc).__name__}); the worker carries on"
-    text = str(exc).strip() or type(exc).__name__
-    if "out of memory" in text.lower():
-        return "the GPU ran out of memory; try fewer variants or a smaller size"
-    if isinstance(exc, ModelUnavailable):
-        # Its one line ends with the fix (the Hub, a cache, or the tiny family): never cut it.
-        return text.splitlines()[0]
-    return text.splitlines()[0][:500]
 
 
 class EmbeddedEngine(Engine):
@@ -197,7 +199,11 @@ class EmbeddedEngine(Engine):
         self._threads: list[tuple[threading.Thread, Callable[[], threading.Thread]]] = []
         self._retired: set[threading.Thread] = set()
         self._workers_lock = threading.Lock()
+        self._busy_local = 0  # device workers between a claim and the end of its jobs
         self.replaced_workers = 0
+        # The hung-step watchdog (bot/jobs/watchdog.py): what each worker thread is running.
+        self.watch = watchdog.RunWatch()
+        self.abandoned_workers = 0
         self.ready = threading.Event()
         self._ready_count = 0
 
@@ -239,10 +245,15 @@ class EmbeddedEngine(Engine):
         except BaseException:  # the supervisor starts a new worker in its place
             log.exception("worker %s stopped unexpectedly", threading.current_thread().name)
 
-    def _supervise(self, interval: float = 0.5) -> None:
+    def _supervise(self, interval: float = 0.25) -> None:
         """A worker thread that died (anything escaping its loop) is replaced, so the queue
-        never stalls with nobody to take it; one that retired (the pool shrank) is not."""
+        never stalls with nobody to take it; one that retired (the pool shrank) is not. A run
+        whose step hangs past a cancel or its time limit is abandoned (``_watch_runs``)."""
         while not self._stopping.wait(interval):
+            try:
+                self._watch_runs()
+            except Exception:  # the supervisor itself must never die
+                log.exception("watching running jobs failed")
             with self._workers_lock:
                 if self._stopping.is_set():
                     return
@@ -267,7 +278,8 @@ class EmbeddedEngine(Engine):
         self.wake()
         deadline = time.monotonic() + timeout
         for thread, _ in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            if not self.watch.is_abandoned(thread):  # a stuck step is not waited for
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def wake(self) -> None:
         with self._wakeup:
@@ -304,6 +316,7 @@ class EmbeddedEngine(Engine):
     def _claim_and_run(self, runner: Runner, lane: Any) -> None:
         """Claim and run jobs until stopped: all of them (ALL_LANES, when no hosted lanes
         run), local ones (None, in batches where they fit) or one hosted backend's."""
+        self.watch.worker(runner, lane)
         local = lane in (None, ALL_LANES)
         max_batch = getattr(runner, "max_batch", 1) if local else 1
         merging = local and self.cross_batch and hasattr(runner, "generate_many")
@@ -312,12 +325,23 @@ class EmbeddedEngine(Engine):
                 self._stopping.wait(1.0)
                 continue
             if local:
-                batch = batching.claim_batch(
-                    self.store, max_batch, merging, local_only=lane is None
-                )
+                with self._workers_lock:
+                    idle = max(1, self.local_worker_count() - self._busy_local)
+                    self._busy_local += 1  # from this claim to the end of what it claims
+                try:
+                    batch = batching.claim_batch(
+                        self.store, max_batch, merging, local_only=lane is None, idle_workers=idle
+                    )
+                    self._run_claimed(batch, runner)
+                finally:
+                    with self._workers_lock:
+                        self._busy_local -= 1
             else:
                 job = claim_next_in(self.store, lane)
                 batch = [job] if job is not None else []
+                self._run_claimed(batch, runner)
+            if self.watch.is_abandoned():
+                return  # a replacement took this lane over while a step hung here
             if not batch:
                 if self.retire(runner):
                     self._retired.add(threading.current_thread())
@@ -326,8 +350,57 @@ class EmbeddedEngine(Engine):
                     if not self._pending_wake:
                         self._wakeup.wait(timeout=1.0)
                     self._pending_wake = False
-                continue
-            if len(batch) == 1:
-                self.run_job(batch[0], runner, self._stopping)
-            else:
-                batching.run_merged(self, batch, runner, self._stopping)
+
+    def _run_claimed(self, batch: list[Job], runner: Runner) -> None:
+        if len(batch) == 1:
+            self.run_job(batch[0], runner, self._stopping)
+        elif batch:
+            batching.run_merged(self, batch, runner, self._stopping)
+
+    def local_worker_count(self) -> int:
+        """Device workers that claim local jobs (they share the queue when several are idle)."""
+        return len(self.devices)
+
+    def begin_run(self, job: Job, limit: float, began: float) -> ActiveRun | None:
+        return self.watch.begin(job, limit, began)
+
+    def end_run(self) -> None:
+        self.watch.end()
+
+    def _watch_runs(self) -> None:
+        """Abandon each run whose step hangs past a cancel or the job's time limit."""
+        if self._stopping.is_set():
+            return  # shutdown: running steps get the grace period to reach a checkpoint
+        for thread, run, reason in self.watch.hung(lambda i: jobs.cancel_requested(self.store, i)):
+            self._abandon(thread, run, reason)
+
+    def _abandon(self, thread: threading.Thread, run: ActiveRun, reason: str) -> None:
+        """Give a hung job its verdict now and its lane a fresh worker thread.
+
+        The replacement reuses the stuck worker's runner rather than building another: on a
+        GPU a second copy of the pipelines would double the device's memory while the stuck
+        step still holds the first (and an out-of-memory load would then fail every queued
+        job). A ModelRunner runs one pipeline call at a time (its lock), so a step hung
+        *inside* a local pipeline holds the lane's next job until that step returns and stops
+        at its next boundary; a step hung outside it (a hosted backend's call, a download, a
+        Ray actor's answer that never comes) lets the queue move on at once. Either way the
+        person sees the verdict within ``watch.grace`` s and the late result is discarded.
+        """
+        job = run.job
+        log.warning(
+            "job %s: step hung past its %s; abandoning worker %s",
+            job.id,
+            "cancel" if reason == "cancelled" else "time limit",
+            thread.name,
+        )
+        with self._workers_lock:
+            self._retired.add(thread)  # its end, whenever it comes, is not a death to replace
+        if reason == "cancelled":
+            self.events.cancelled(jobs.finish_job(self.store, job.id, jobs.CANCELLED))
+        else:
+            message = f"{watchdog.timeout_message(run.limit)} (a step hung)"
+            self.events.failed(jobs.finish_job(self.store, job.id, jobs.FAILED, message), message)
+        runner, lane = run.runner, run.lane
+        self.abandoned_workers += 1
+        name = f"{thread.name.split('~')[0]}~{self.abandoned_workers}"
+        self._add(self._spawner(lambda _: self._claim_and_run(runner, lane), "", name))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.brand import anchors
+from bot.jobs import watchdog
 from bot.jobs.rows import Job
 from bot.store.assets import (
     BackgroundSaves,
@@ -62,7 +63,9 @@ def plan_generation(
     """
     params = job.params
     saved = {a["variant"] for a in job_assets(store, job.id)}
-    pending = [(v, s) for v, s in enumerate(params["seeds"], start=1) if v not in saved]
+    # A Retry of what a failed job did not make keeps those variants' numbers (``variants``).
+    numbers = params.get("variants") or range(1, len(params["seeds"]) + 1)
+    pending = [(v, s) for v, s in zip(numbers, params["seeds"], strict=True) if v not in saved]
     if not pending:
         return None
     parent_id = params.get("init_asset_id")
@@ -98,7 +101,10 @@ def plan_generation(
     saves = BackgroundSaves()
 
     def save(index: int, generated: GeneratedImage) -> None:
-        """Save each variant as soon as it exists: a cancel or crash keeps what was made."""
+        """Save each variant as soon as it exists: a cancel or crash keeps what was made. An
+        image of a run the watchdog abandoned (its step hung) is late and is not saved."""
+        if watchdog.discarded():
+            return
         saves.submit(
             lambda: save_generated(
                 store,

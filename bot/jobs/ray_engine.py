@@ -21,6 +21,7 @@ from bot.jobs.engine import EmbeddedEngine
 from bot.jobs.events import JobEvents
 from bot.jobs.remote_runner import RemoteRunner, WorkerPool
 from bot.store.database import Store
+from models.presets import Family
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ class RayEngine(EmbeddedEngine):
         store: Store,
         assets_dir: Path,
         events: JobEvents,
-        family_name: str,
+        families: dict[str, Family],
+        default_family: str,
         *,
         address: str = "",
         workers: int = 0,
@@ -75,7 +77,12 @@ class RayEngine(EmbeddedEngine):
         runner_factory: Any = None,
         runner_options: dict[str, Any] | None = None,
         cross_batch: bool = True,
+        hosted_lanes: dict[str, int] | None = None,
+        local_runner: Any = None,
     ) -> None:
+        """``families`` travel to every worker (built-in and configured alike), which loads
+        each on first use; ``hosted_lanes`` run in the bot process on ``local_runner(device)``:
+        a Gemini call waits on Google, not on a GPU, and must not hold a GPU actor."""
         self.address = address
         self.requested_workers = workers
         self.max_workers = max_workers
@@ -83,10 +90,16 @@ class RayEngine(EmbeddedEngine):
         self._scale = threading.Lock()
         self._live: set[int] = set()
         self._idle_since: dict[int, float] = {}
-        self.pool = WorkerPool(family_name, gpus_per_worker, runner_factory, runner_options)
+        self.pool = WorkerPool(
+            families, default_family, gpus_per_worker, runner_factory, runner_options
+        )
         self._owns_ray = False
-        self._unreachable_logged = threading.Event()
-        super().__init__(store, assets_dir, events, self._runner, [], cross_batch=cross_batch)
+        self._unreachable: set[int] = set()  # slots whose actor did not answer its last check
+        self.local_runner = local_runner
+        super().__init__(
+            store, assets_dir, events, self._runner, [], cross_batch=cross_batch,
+            hosted_lanes=hosted_lanes if local_runner is not None else None,
+        )  # fmt: skip
 
     def _runner(self, slot: str) -> RemoteRunner:
         return RemoteRunner(self.pool, int(slot))
@@ -100,8 +113,8 @@ class RayEngine(EmbeddedEngine):
         self._live = set(range(size))
         self.pool.resize(self.max_workers)
         log.info(
-            "Ray engine: %d worker(s), up to %d, for family %s",
-            size, self.max_workers, self.pool.family_name,
+            "Ray engine: %d worker(s), up to %d, for families %s (default %s)",
+            size, self.max_workers, ", ".join(sorted(self.pool.families)), self.pool.default,
         )  # fmt: skip
         super().start()
 
@@ -127,7 +140,7 @@ class RayEngine(EmbeddedEngine):
     def retire(self, runner: Any) -> bool:
         """A worker above the minimum that found nothing to do for ``idle_s`` gives back its
         actor (and so its GPU), and the autoscaler can release the node."""
-        if runner.slot < self.min_workers:
+        if not isinstance(runner, RemoteRunner) or runner.slot < self.min_workers:
             return False
         now = time.monotonic()
         since = self._idle_since.setdefault(runner.slot, now)
@@ -135,6 +148,7 @@ class RayEngine(EmbeddedEngine):
             return False
         with self._scale:
             self._live.discard(runner.slot)
+            self._unreachable.discard(runner.slot)
             self._idle_since.pop(runner.slot, None)
         self.pool.release(runner.slot)
         log.info("Ray engine: worker %d idle for %.0f s; released", runner.slot, self.idle_s)
@@ -151,18 +165,46 @@ class RayEngine(EmbeddedEngine):
 
     def can_claim(self, runner: Any) -> bool:
         """Claim only while this worker's actor answers: when the cluster is gone, queued jobs
-        wait in SQLite and run once it is back."""
-        if self.pool.healthy(runner.slot):
-            self._unreachable_logged.clear()
-            return True
-        if not self._unreachable_logged.is_set():
-            log.warning("Ray worker %s unreachable; queued jobs wait for it", runner.slot)
-            self._unreachable_logged.set()
-        return False
+        wait in SQLite (their messages say so) and run once it is back."""
+        if not isinstance(runner, RemoteRunner):
+            return True  # a hosted lane, in this process
+        answers = self.pool.healthy(runner.slot)
+        with self._scale:
+            before = self.waiting_for()
+            if answers:
+                self._unreachable.discard(runner.slot)
+            else:
+                self._unreachable.add(runner.slot)
+            after = self.waiting_for()
+        if after != before:
+            if after:
+                log.warning("Ray engine: %s; queued jobs wait", after)
+            else:
+                log.info("Ray engine: workers answer again; queued jobs start")
+            if self.on_waiting_change is not None:
+                self.on_waiting_change(after)
+        return answers
+
+    def waiting_for(self) -> str | None:
+        """Said on queued jobs while no live worker answers (the cluster is unreachable, or its
+        workers are still starting, e.g. waiting for the autoscaler's node)."""
+        live = set(self._live)
+        if not live or not live <= self._unreachable:
+            return None
+        where = f" at {self.address}" if self.address else ""
+        return f"waiting for workers: no Ray worker{where} answers yet"
+
+    def _work_hosted(self, lane: str) -> None:
+        """Hosted lanes run in the bot process, on a local runner (no GPU, no actor)."""
+        self._claim_and_run(self.local_runner("cpu"), lane)
 
     def run_job(self, job: Any, runner: Any, stopping: threading.Event) -> None:
-        self._idle_since.pop(runner.slot, None)  # busy again: its idle time starts over
+        # busy again: its idle time starts over
+        self._idle_since.pop(getattr(runner, "slot", None), None)
         super().run_job(job, runner, stopping)
+
+    def local_worker_count(self) -> int:
+        return len(self._live)
 
     def workers(self) -> list[dict[str, Any]]:
         return [w for w in self.pool.infos() if w["slot"] in self._live]

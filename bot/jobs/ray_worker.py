@@ -1,4 +1,5 @@
-"""The Ray actor that holds one ModelRunner on one device and runs the bot's calls on it.
+"""The Ray actor that holds one device's ModelRunners (one per family it is asked for, loaded on
+first use) and runs the bot's calls on them.
 
 It is the only part of the Ray engine that runs away from the bot: it knows models, not SQLite or
 Slack. A call runs on one actor thread while the bot polls the same actor (a threaded actor) for
@@ -36,30 +37,41 @@ class _Call:
         self.cancelled_members: set[int] = set()
 
 
-def default_runner(family_name: str, device: str, **options: Any) -> Any:
-    """The family's ModelRunner with the bot's runner options (max batch, decoder, compile)."""
-    from models.presets import get_family
-    from models.runner import ModelRunner
+def family_runners(
+    families: dict[str, Any],
+    default: str,
+    device: str,
+    runner_factory: Callable[[str, str], Any] | None = None,
+    runner_options: dict[str, Any] | None = None,
+) -> Any:
+    """A runner per family on this device, made when a job first asks for it: ModelRunner with
+    the bot's runner options (max batch, decoder, compile), or ``runner_factory(name, device)``."""
+    from bot.jobs.family_runners import FamilyRunners
 
-    return ModelRunner(get_family(family_name), device=device, **options)
+    def make(family: Any) -> Any:
+        if runner_factory is not None:
+            return runner_factory(family.name, device)
+        from models.runner import ModelRunner
+
+        return ModelRunner(family, device=device, **(runner_options or {}))
+
+    return FamilyRunners(families, default, make)
 
 
 class GenerationWorker:
-    """One generation worker: its runner, and the calls in flight on it."""
+    """One generation worker: its runners, and the calls in flight on them."""
 
     def __init__(
         self,
-        family_name: str,
+        families: dict[str, Any],
+        default: str,
         device: str = "cpu",
         runner_factory: Callable[[str, str], Any] | None = None,
         runner_options: dict[str, Any] | None = None,
     ) -> None:
-        self.family_name = family_name
+        self.family_name = default
         self.device = device
-        if runner_factory is None:
-            self.runner = default_runner(family_name, device, **(runner_options or {}))
-        else:
-            self.runner = runner_factory(family_name, device)
+        self.runners = family_runners(families, default, device, runner_factory, runner_options)
         self._calls: dict[str, _Call] = {}
         self._lock = threading.Lock()
         self.jobs_done = 0
@@ -67,25 +79,34 @@ class GenerationWorker:
         self.busy_since: float | None = None
 
     def warm(self) -> float:
-        warm = getattr(self.runner, "warm", None)
-        return warm() if warm is not None else 0.0
+        """Load the default family now; others load when a job first asks for them."""
+        return float(self.runners.warm())
 
-    def info(self) -> dict[str, Any]:
-        """What `dailies workers` shows for this worker."""
+    def info(self, family: str | None = None) -> dict[str, Any]:
+        """What `dailies workers` shows for this worker; ``max_batch`` and ``batches`` are of
+        ``family``'s runner (None: the default family's)."""
+        runner = self.runners.for_family(family)
         return {
             "node": socket.gethostname(),
             "pid": os.getpid(),
             "device": self.device,
             "family": self.family_name,
-            "loaded": bool(getattr(self.runner, "loaded", True)),
+            "loaded": bool(getattr(self.runners.for_family(None), "loaded", True)),
             "busy": self.busy_since is not None,
             "jobs_done": self.jobs_done,
             "failures": self.failures,
-            "max_batch": int(getattr(self.runner, "max_batch", 1)),
-            "batches": hasattr(self.runner, "generate_many"),
+            "max_batch": int(getattr(runner, "max_batch", 1)),
+            "batches": hasattr(runner, "generate_many"),
         }
 
-    def run(self, call_id: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def run(
+        self,
+        call_id: str,
+        method: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        family: str | None = None,
+    ) -> Any:
         if method not in METHODS:
             raise ValueError(f"the worker has no method {method!r}")
         reports, collects = METHODS[method]
@@ -108,7 +129,7 @@ class GenerationWorker:
                 kwargs["on_image"] = on_image
         self.busy_since = time.time()
         try:
-            result = getattr(self.runner, method)(*args, **kwargs)
+            result = getattr(self.runners.for_family(family), method)(*args, **kwargs)
             if reports:
                 self.jobs_done += 1
             return result
@@ -118,7 +139,7 @@ class GenerationWorker:
         finally:
             self.busy_since = None
 
-    def run_many(self, call_id: str, requests: list[Any]) -> list[Any]:
+    def run_many(self, call_id: str, requests: list[Any], family: str | None = None) -> list[Any]:
         """Cross-request batching on the worker: several people's compatible requests as one
         UNet batch (``ModelRunner.generate_many``), each with its own progress, images and
         cancel, reported per member."""
@@ -144,7 +165,8 @@ class GenerationWorker:
 
         self.busy_since = time.time()
         try:
-            outcomes = self.runner.generate_many([member(i, r) for i, r in enumerate(requests)])
+            runner = self.runners.for_family(family)
+            outcomes = runner.generate_many([member(i, r) for i, r in enumerate(requests)])
             self.jobs_done += len(requests)
             return outcomes
         except Exception:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.jobs.engine import WorkerLost
 from bot.jobs.ray_worker import GenerationWorker
-from models.presets import Family, get_family
+from models.presets import Family
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,24 @@ HEALTH_TIMEOUT_S = 10.0
 
 
 class WorkerPool:
-    """The actors, one per slot; a dead one is replaced on next use."""
+    """The actors, one per slot; a dead one is replaced on next use.
+
+    Every actor gets the families themselves (plain data: tiers, model ids, loader), not their
+    names, so a team's configured families run on workers that never read the bot's config.
+    Their model files must be reachable from the workers: a Hub repo id, or a path on storage
+    every node mounts.
+    """
 
     def __init__(
         self,
-        family_name: str,
+        families: dict[str, Family],
+        default: str,
         gpus_per_worker: float = 1.0,
         runner_factory: Callable[[str, str], Any] | None = None,
         runner_options: dict[str, Any] | None = None,
     ) -> None:
-        self.family_name = family_name
+        self.families = dict(families)
+        self.default = default
         self.gpus_per_worker = gpus_per_worker
         self.runner_factory = runner_factory
         self.runner_options = runner_options or {}
@@ -56,8 +64,9 @@ class WorkerPool:
             max_concurrency=4,  # one call runs while the bot polls and cancels
             max_restarts=0,  # the pool replaces a dead actor itself, with a fresh runner
         )
+        device = "cuda" if gpus else "cpu"
         return actor_class.remote(
-            self.family_name, "cuda" if gpus else "cpu", self.runner_factory, self.runner_options
+            self.families, self.default, device, self.runner_factory, self.runner_options
         )
 
     def actor(self, slot: int) -> Any:
@@ -82,17 +91,20 @@ class WorkerPool:
             ray.kill(actor)
 
     def healthy(self, slot: int) -> bool:
+        """Whether the slot's actor answers; a dead one is replaced and its successor asked
+        once, so one lost worker does not read as a lost cluster."""
         import ray
 
-        actor = self.actor(slot)
-        try:
-            ray.get(actor.info.remote(), timeout=HEALTH_TIMEOUT_S)
-            return True
-        except ray.exceptions.RayActorError:
-            self.replace(slot, actor)
-            return False
-        except (ray.exceptions.GetTimeoutError, ray.exceptions.RaySystemError):
-            return False
+        for _ in range(2):
+            actor = self.actor(slot)
+            try:
+                ray.get(actor.info.remote(), timeout=HEALTH_TIMEOUT_S)
+                return True
+            except ray.exceptions.RayActorError:
+                self.replace(slot, actor)
+            except (ray.exceptions.GetTimeoutError, ray.exceptions.RaySystemError):
+                return False
+        return False
 
     def infos(self) -> list[dict[str, Any]]:
         import ray
@@ -124,16 +136,22 @@ class WorkerPool:
 class RemoteRunner:
     """Looks like models.runner.ModelRunner to the job bodies; every call runs on the actor."""
 
-    def __init__(self, pool: WorkerPool, slot: int) -> None:
+    def __init__(self, pool: WorkerPool, slot: int, family_name: str | None = None) -> None:
         self.pool = pool
         self.slot = slot
-        self._family: Family | None = None
+        self.family_name = family_name or pool.default
 
     @property
     def family(self) -> Family:
-        if self._family is None:
-            self._family = get_family(self.pool.family_name)
-        return self._family
+        return self.pool.families[self.family_name]
+
+    def for_family(self, name: str | None) -> RemoteRunner:
+        """The same worker, running ``name``'s pipelines (the job's family; None: default)."""
+        name = name or self.pool.default
+        if name not in self.pool.families:
+            known = ", ".join(sorted(self.pool.families))
+            raise ValueError(f"unknown model family {name!r}; known families: {known}")
+        return self if name == self.family_name else RemoteRunner(self.pool, self.slot, name)
 
     def warm(self) -> float:
         import ray
@@ -143,7 +161,7 @@ class RemoteRunner:
     def _info(self) -> dict[str, Any]:
         import ray
 
-        return self._guarded(lambda actor: ray.get(actor.info.remote()))
+        return self._guarded(lambda actor: ray.get(actor.info.remote(self.family_name)))
 
     @property
     def max_batch(self) -> int:
@@ -171,7 +189,7 @@ class RemoteRunner:
                     members[number].on_image(index, image)
 
         def run(actor: Any) -> Any:
-            ref = actor.run_many.remote(call_id, requests)
+            ref = actor.run_many.remote(call_id, requests, self.family_name)
             try:
                 while True:
                     ready, _ = ray.wait([ref], timeout=POLL_S)
@@ -263,7 +281,7 @@ class RemoteRunner:
                     on_image(index, image)
 
         def run(actor: Any) -> Any:
-            ref = actor.run.remote(call_id, method, (request,), kwargs)
+            ref = actor.run.remote(call_id, method, (request,), kwargs, self.family_name)
             try:
                 while True:
                     ready, _ = ray.wait([ref], timeout=POLL_S)

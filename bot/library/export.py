@@ -287,6 +287,27 @@ def build(
     return pkg
 
 
+def record_export(
+    store: Store,
+    pkg: Package,
+    package_file: str,
+    *,
+    user_id: str | None,
+    channel_id: str | None,
+    source: str,
+) -> None:
+    """Remember who handed off which assets, once the package exists where they asked for it
+    (a failed upload or write records nothing)."""
+    now = time.time()
+    rows = [
+        {"asset_id": asset_id, "user_id": user_id, "channel_id": channel_id,
+         "source": source, "package": package_file, "created_at": now}
+        for asset_id in sorted(pkg.selected)
+    ]  # fmt: skip
+    with store.write() as db:
+        db["exports"].insert_all(rows)
+
+
 def export_to_file(
     store: Store,
     assets_dir: Path,
@@ -318,4 +339,5 @@ def export_to_file(
     partial = out.with_name(out.name + ".part")
     write_zip(store, assets_dir, pkg, partial)
     partial.replace(out)
+    record_export(store, pkg, out.name, user_id=None, channel_id=None, source="cli")
     return pkg

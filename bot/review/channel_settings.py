@@ -98,13 +98,16 @@ def describe_approvers(settings: ChannelSettings) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def may_change_channel(store: Store, channel_id: str, user_id: str) -> str | None:
-    """Once a channel has approvers, its shared look (palette, style anchor) is theirs to change:
-    None when ``user_id`` may, else the sentence that says who can."""
+def may_change_channel(
+    store: Store, channel_id: str, user_id: str, what: str = "that"
+) -> str | None:
+    """Once a channel has approvers, its shared look (palette, style anchor, model family and
+    default LoRA) is theirs to change: None when ``user_id`` may, else the sentence that says
+    who can (``what``: the setting, as the sentence names it)."""
     settings = get_settings(store, channel_id)
     if settings.approvers is None or user_id in settings.approvers:
         return None
-    return f"Only this channel's approvers ({describe_approvers(settings)}) can change that here."
+    return f"Only this channel's approvers ({describe_approvers(settings)}) can change {what} here."
 
 
 def may_cancel(store: Store, channel_id: str | None, owner: str | None, user_id: str) -> bool:

@@ -18,11 +18,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -30,6 +26,7 @@ from slack_sdk.http_retry.state import RetryState
 from bot import logs
 from bot.config import Settings
 from bot.slack.rate_budget import POST_METHODS, RateBudget, channel_of, on_listener_thread
+from bot.slack.retries import SafeConnectionErrorRetryHandler, SafeServerErrorRetryHandler
 
 log = logging.getLogger(__name__)
 
@@ -105,17 +102,18 @@ def request_channel(request: HttpRequest) -> str | None:
 
 def make_client(settings: Settings, budget: RateBudget | None = None) -> WebClient:
     """A WebClient that rides out Slack's bad moments: 429s (waiting out Retry-After), 5xx
-    answers and dropped connections are retried by slack_sdk's own handlers; what still fails
-    is the delivery outbox's to try again later (handlers/job_messages.py)."""
+    answers and dropped connections are retried by slack_sdk's own handlers, except where a
+    repeat could post twice (bot/slack/retries.py); what still fails is the delivery outbox's
+    to try again later, after looking for what was already posted (handlers/job_messages.py)."""
     client = LoggedWebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)
             if budget is None
             else BudgetedRateLimitRetryHandler(budget, settings.rate_limit_retries),
-            ServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
+            SafeServerErrorRetryHandler(max_retry_count=settings.server_error_retries),
         ],
     )
     client.budget = budget

@@ -19,6 +19,10 @@ from sqlite_utils import Database
 from bot.store.migrations import migrations
 
 
+class StoreBusy(Exception):
+    """A bounded write (``Store.write(timeout=…)``) could not get the write lock in time."""
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -45,15 +49,28 @@ class Store:
         return db
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
-        """A write transaction: all or nothing, and no other writer in this process meanwhile."""
-        with self._write_lock:
+    def write(self, timeout: float | None = None) -> Iterator[Database]:
+        """A write transaction: all or nothing, and no other writer in this process meanwhile.
+
+        ``timeout``: give up after that many seconds waiting for the write lock (this process's
+        or SQLite's, held by another process) with StoreBusy, rather than the default 30 s —
+        for writes made before a Slack ack, which must go out within 3 s."""
+        started = time.monotonic()
+        if timeout is None:
+            timeout = getattr(self._local, "bound", None)
+        if timeout is None:
+            self._write_lock.acquire()
+        elif not self._write_lock.acquire(timeout=timeout):
+            raise StoreBusy("another write held the database")
+        else:
+            timeout = max(0.01, timeout - (time.monotonic() - started))
+        try:
             db = self.db
             if db.conn.in_transaction:
                 with db.atomic():
                     yield db
                 return
-            db.conn.execute("BEGIN IMMEDIATE")
+            self._begin(db, timeout)
             try:
                 yield db
             except BaseException:
@@ -61,10 +78,38 @@ class Store:
                 raise
             else:
                 db.conn.commit()
+        finally:
+            self._write_lock.release()
 
-    def first_delivery(self, key: str) -> bool:
+    @contextmanager
+    def bounded(self, timeout: float) -> Iterator[None]:
+        """Every write this thread makes inside waits at most ``timeout`` s for the lock (see
+        ``write``): a listener's work before its ack, made of writes deep in other modules."""
+        before = getattr(self._local, "bound", None)
+        self._local.bound = timeout
+        try:
+            yield
+        finally:
+            self._local.bound = before
+
+    @staticmethod
+    def _begin(db: Database, timeout: float | None) -> None:
+        if timeout is None:
+            db.conn.execute("BEGIN IMMEDIATE")
+            return
+        db.conn.execute(f"PRAGMA busy_timeout={max(1, int(timeout * 1000))}")
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(str(exc)) from exc
+            raise
+        finally:
+            db.conn.execute("PRAGMA busy_timeout=30000")
+
+    def first_delivery(self, key: str, timeout: float | None = None) -> bool:
         """True the first time ``key`` is seen: de-duplicates Slack's redeliveries."""
-        with self.write() as db:
+        with self.write(timeout) as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO deliveries (key, seen_at) VALUES (?, ?)", [key, time.time()]
             )

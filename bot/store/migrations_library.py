@@ -52,3 +52,23 @@ def m007_library(db: Database) -> None:
     db["asset_search"].enable_fts(SEARCH_COLUMNS, create_triggers=True, tokenize="porter")
     db["assets"].create_index(["created_at"])
     db["assets"].create_index(["approved", "approved_at"])
+
+
+@migrations()
+def m014_exports(db: Database) -> None:
+    """One row per asset a person chose to hand off in an export package (its ancestors ride
+    along for lineage and are not counted): being exported is a usable signal in stats."""
+    db["exports"].create(
+        {
+            "id": int,
+            "asset_id": int,
+            "user_id": str,
+            "channel_id": str,
+            "source": str,  # slack or cli
+            "package": str,  # the zip's file name
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("asset_id", "assets", "id")],
+    )
+    db["exports"].create_index(["asset_id"])

@@ -208,3 +208,23 @@ def test_a_crash_during_the_status_post_leaves_one_root(
         again.wait_for_variants("C1", root["ts"])
     finally:
         again.stop()
+
+
+def test_a_post_slack_made_but_answered_500_is_not_posted_twice(tmp_path, slack, tiny_runner):
+    """slack_sdk would repeat the call at once and post the variants twice; the bot instead
+    fails it to the outbox, whose retry finds the message by its metadata."""
+    bot = start_bot(tmp_path, slack, lambda device: tiny_runner, delivery_retry_s=0.3)
+    try:
+        bot.sender.command("/draft", "a lighthouse at dusk --n 2")
+        root = root_of(bot)
+        slack.fail("chat.postMessage", status=500, times=1, acted=True)
+        bot.wait_for_variants("C1", root["ts"])
+        slack.wait_for(lambda: jobs.get_job(bot.runtime.store, 1).reported_at is not None)
+        slack.wait_for(lambda: "Done" in root_text(bot, root["ts"]))
+        variants = [
+            m for m in bot.bot_replies("C1", root["ts"]) if "variant_1" in str(m.get("blocks"))
+        ]
+        assert len(variants) == 1, "posted once though Slack answered 500"
+        assert len(bot.root_messages()) == 1
+    finally:
+        bot.stop()

@@ -56,6 +56,10 @@ def test_export_from_a_final_and_a_thread_is_complete_and_deterministic(
     bot.sender.block_action(export["action_id"], export["value"], "U4", "C1", final["ts"])
     package = wait_zip(bot, 1)
     assert package["thread_ts"] == root["ts"], "uploaded into the final's thread"
+    exported = bot.slack.wait_for(lambda: list(bot.runtime.store.db["exports"].rows) or None)
+    assert [(r["asset_id"], r["user_id"], r["source"]) for r in exported] == [(3, "U4", "slack")]
+    stats = str(bot.sender.command("/dailies", "stats", user_id="U4").json())
+    assert "exported 1" in stats, "a hand-off counts as a usable signal"
     archive = zipfile.ZipFile(io.BytesIO(package["bytes"]))
     names = archive.namelist()
     assert names == sorted(names)
@@ -92,6 +96,8 @@ def test_export_from_a_final_and_a_thread_is_complete_and_deterministic(
     out = tmp_path / "pkg.zip"
     assert main(["export", "--thread", root["ts"], "--out", str(out)]) == 0
     assert out.read_bytes() == first["bytes"], "the CLI writes the package Slack got"
+    cli_rows = list(bot.runtime.store.db["exports"].rows_where("source = 'cli'"))
+    assert {r["package"] for r in cli_rows} == {"pkg.zip"} and len(cli_rows) == 3, "the thread"
     assert main(["export", "--out", str(tmp_path)]) == 2
     assert "name what to export" in capsys.readouterr().err
 

@@ -31,10 +31,13 @@ class FaultInjection:
         error: str = "internal_error",
         times: int = 1,
         retry_after: int | None = None,
+        acted: bool = False,
     ) -> None:
-        """The next ``times`` calls of ``method`` are refused (``times=-1``: every call)."""
+        """The next ``times`` calls of ``method`` are refused (``times=-1``: every call).
+        ``acted``: Slack did the work (posted the message) but the answer is the error — the
+        case where repeating the call blindly posts twice."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self._fault_state()["fail"][method] = [status, error, times, headers]
+        self._fault_state()["fail"][method] = [status, error, times, headers, acted]
 
     def fail_randomly(self, methods: list[str], rate: float, seed: int, status: int = 500) -> None:
         """Each call of these methods fails with probability ``rate`` (seeded: repeatable)."""
@@ -63,9 +66,11 @@ class FaultInjection:
         entry = fails.get(method)
         if entry is None:
             return None
-        status, error, times, headers = entry
+        status, error, times, headers, acted = entry
         if times > 0:
             entry[2] -= 1
             if entry[2] == 0:
                 del fails[method]
-        return ApiError(error, status=status, headers=dict(headers))
+        fault = ApiError(error, status=status, headers=dict(headers))
+        fault.acted = acted  # type: ignore[attr-defined]
+        return fault

@@ -215,7 +215,7 @@ class SlackImitation(
                 if handler is None:
                     raise ApiError("unknown_method")
                 fault = self._injected_failure(method)
-                if fault is not None:
+                if fault is not None and not getattr(fault, "acted", False):
                     raise fault
                 if token is None:
                     raise ApiError("not_authed")
@@ -227,6 +227,8 @@ class SlackImitation(
                 if team not in (None, "", self.team_id):
                     raise ApiError("team_access_not_granted")
                 body = handler(self, params)
+                if fault is not None:  # it acted, and the answer is lost
+                    raise fault
                 status, headers = 200, {}
             except ApiError as exc:
                 body, status, headers = exc.body(), exc.status, exc.headers

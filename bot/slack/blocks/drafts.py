@@ -83,6 +83,7 @@ def job_status(
     progress: tuple[int, int] | None = None,
     note: str | None = None,
     post_again: bool = False,
+    waiting: str | None = None,
 ) -> Message:
     """The message that stands for a job: the thread root for a new draft, a thread reply for
     re-rolls and finals. Shows prompt, settings, queue position or progress, and Cancel."""
@@ -96,6 +97,9 @@ def job_status(
             if position
             else (":hourglass_flowing_sand: Queued")
         )
+        if waiting:  # no worker can take it now (a Ray cluster away): say so, not just "Queued"
+            reason = waiting[0].upper() + waiting[1:]
+            status += f"\n:electric_plug: {reason}; it starts when one does"
     elif job.status == RUNNING and progress:
         done, total = progress
         status = f":art: Rendering · step {done} of {total} `{progress_bar(done, total)}`"
@@ -238,9 +242,12 @@ def variants(
     return f"{label}: {len(assets)} variants ({seeds})", render(blocks)
 
 
-def failure(job: Job, message: str) -> Message:
+def failure(job: Job, message: str, *, retry_count: int | None = None) -> Message:
+    """A failed job's reply: why, and Retry. ``retry_count``: the job made some of its images
+    before it failed, and Retry makes the other ``retry_count`` only."""
     label = kind_label(job.kind)
     text = f"{label} failed: {escape(message)}"
+    retry = "Retry" if retry_count is None else f"Retry the other {retry_count}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -251,7 +258,7 @@ def failure(job: Job, message: str) -> Message:
         ActionsBlock(
             block_id="failure_actions",
             elements=[
-                ButtonElement(text="Retry", action_id=RETRY_JOB, value=str(job.id), style="primary")
+                ButtonElement(text=retry, action_id=RETRY_JOB, value=str(job.id), style="primary")
             ],
         ),
     ]

@@ -104,3 +104,31 @@ def gated_factory(gate: str):
         return _Gated(tiny(family, device), Path(gate))
 
     return build
+
+
+class _CancelClock(_Slow):
+    """Holds each step until Cancel reaches the worker, then writes the wall time it saw it to
+    ``marker`` (bench/scale_out.py: how long a Cancel takes from the bot to the worker)."""
+
+    def __init__(self, inner: ModelRunner, marker: Path) -> None:
+        super().__init__(inner, delay=0.0)
+        self.marker = marker
+
+    def generate(self, request, progress=None, cancelled=None, **kwargs):
+        def held(image: int, step: int, steps: int) -> None:
+            deadline = time.monotonic() + 10.0
+            while cancelled is not None and not cancelled() and time.monotonic() < deadline:
+                time.sleep(0.002)
+            if cancelled is not None and cancelled() and not self.marker.exists():
+                self.marker.write_text(repr(time.time()))
+            if progress is not None:
+                progress(image, step, steps)
+
+        return self.inner.generate(request, progress=held, cancelled=cancelled, **kwargs)
+
+
+def cancel_clock_factory(marker: str):
+    def build(family: str, device: str) -> _CancelClock:
+        return _CancelClock(tiny(family, device), Path(marker))
+
+    return build

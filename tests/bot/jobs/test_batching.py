@@ -177,3 +177,40 @@ def test_the_fair_share_claim_marks_every_batched_job_running(store):
     batch = batching.claim_batch(store, 8, cross_batch=True)
     assert [j.status for j in batch] == [jobs.RUNNING] * 3
     assert jobs.queue_order(store) == []
+
+
+def test_idle_workers_share_the_queue_and_the_head_is_never_split():
+    eight = [job(n, f"U{n}") for n in range(1, 9)]
+    assert batching.share_limit(eight, 8, idle_workers=1) == 8
+    assert batching.share_limit(eight, 8, idle_workers=2) == 4
+    assert batching.share_limit(eight, 8, idle_workers=3) == 3
+    assert batching.share_limit(eight, 2, idle_workers=2) == 2, "never above max_batch"
+    big_head = [job(1, "ann", seeds=6), job(2, "bob")]
+    assert batching.share_limit(big_head, 8, idle_workers=2) == 6
+
+
+def test_two_idle_workers_split_eight_queued_drafts_between_them(store, tmp_path, tiny):
+    runners = [Recording(tiny), Recording(tiny)]
+    ids = []
+    for n in range(8):
+        params = {"tier": "draft", "width": 128, "height": 128, "seeds": [n], "prompt": f"p{n}"}
+        ids.append(jobs.create_job(store, "draft", params, user_id=f"U{n}", channel_id="C1").id)
+    finished = threading.Event()
+    events = JobEvents()
+    events.register(
+        None,
+        JobHooks(
+            on_done=lambda j, a: (
+                all(jobs.get_job(store, i).finished_at for i in ids) and finished.set()
+            )
+        ),
+    )
+    devices = iter(runners)
+    engine = EmbeddedEngine(store, tmp_path / "assets", events, lambda d: next(devices), ["a", "b"])
+    engine.start()
+    try:
+        assert finished.wait(120)
+    finally:
+        engine.stop()
+    sizes = [len(b) for r in runners for b in r.batches]
+    assert sum(sizes) == 8 and max(sizes) <= 4, f"shared between the two workers: {sizes}"

@@ -171,12 +171,15 @@ def test_queued_jobs_wait_while_the_workers_are_unreachable_and_run_when_back(
         pool.healthy = cluster_gone
         bot.slack.wait_for(lambda: asked or None, timeout=30)  # the worker has seen it gone
         bot.sender.command("/draft", "a lighthouse --n 1")
-        root = root_shows(bot, "Queued")
+        root = root_shows(bot, "Waiting for workers: no Ray worker answers yet")
+        assert "Queued" in str(root["blocks"]) and "it starts when one does" in str(root["blocks"])
         bot.slack.wait_for(lambda: len(asked) >= 3 or None, timeout=30)
         assert jobs.get_job(bot.runtime.store, 1).status == jobs.QUEUED, "waits, not failed"
         pool.healthy = healthy
         bot.wait_for_variants("C1", root["ts"], timeout=60)
         assert jobs.get_job(bot.runtime.store, 1).status == jobs.DONE
+        done = root_shows(bot, "Done")
+        assert "Waiting for workers" not in str(done["blocks"])
     finally:
         bot.stop()
 

@@ -55,8 +55,8 @@ def test_the_text_says_the_seeded_numbers(store):
         "dailies stats · #design · last 7 days",
         "10 generated · 5 usable · 1 rejected · yield 50% · waste-to-asset 1.0 · 20.0 device-s · "
         "4.00 device-s per usable",
-        "usable because: marked usable 1 · voted 2 · promoted 1 · approved 1 · tagged 0 "
-        "(not counted here: exported)",
+        "usable because: marked usable 1 · voted 2 · promoted 1 · approved 1 · tagged 0 · "
+        "exported 0",
         "median time from a thread's first draft to its first approved final: 10 min (1 thread)",
     ]
     assert "  hero: 5 generated · 4 usable · 1 rejected · yield 80%" in text

@@ -31,7 +31,7 @@ def test_usable_and_rejected_follow_the_rules_and_each_signal_is_counted(store):
         "promoted": 1,
         "approved": 1,
         "tagged": 0,  # the library's tags column exists; nothing is tagged here
-        "exported": None,
+        "exported": 0,  # the exports table exists; nothing was exported here
     }
     assert stats.median_to_final_s == pytest.approx(600.0) and stats.finals_threads == 1
     assert not stats.priced
@@ -88,5 +88,5 @@ def test_tags_count_as_a_signal_once_assets_have_them(store):
             db["assets"].add_column("tags", str, not_null_default="")
         db.execute("UPDATE assets SET tags = 'hero' WHERE variant IN (7, 8)")
     stats = compute_stats(store, parse_stats_words("", "C1", now=NOW))
-    assert stats.signals["tagged"] == 2 and stats.signals["exported"] is None
+    assert stats.signals["tagged"] == 2 and stats.signals["exported"] == 0
     assert (stats.total.usable, stats.total.rejected) == (7, 1)
