@@ -122,6 +122,15 @@ class Settings:
     # Logging: a level name, and "text" or "json" (one JSON object per line).
     log_level: str = "INFO"
     log_format: str = "text"
+    # Slack's rate limits as the bot's own budget (bot/slack/rate_budget.py): posts per second
+    # per channel and their burst; the longest a post waits for its turn before it goes anyway;
+    # chat.update per minute (Tier 3) and views.publish per minute (Tier 4), with one burst.
+    post_rate_per_s: float = 1.0
+    post_burst: int = 3
+    post_max_wait_s: float = 30.0
+    edit_rate_per_min: float = 50.0
+    edit_burst: int = 5
+    publish_rate_per_min: float = 100.0
 
     @property
     def db_path(self) -> Path:
@@ -196,6 +205,12 @@ ENV: dict[str, str] = {
     "DAILIES_SLACK_FILE_HOSTS": "slack_file_hosts",
     "DAILIES_LOG_LEVEL": "log_level",
     "DAILIES_LOG_FORMAT": "log_format",
+    "DAILIES_POST_RATE": "post_rate_per_s",
+    "DAILIES_POST_BURST": "post_burst",
+    "DAILIES_POST_MAX_WAIT": "post_max_wait_s",
+    "DAILIES_EDIT_RATE": "edit_rate_per_min",
+    "DAILIES_EDIT_BURST": "edit_burst",
+    "DAILIES_PUBLISH_RATE": "publish_rate_per_min",
 }
 # TOML tables (not environment variables): name → what each entry describes.
 TABLES = {"families": "model family", "loras": "LoRA"}

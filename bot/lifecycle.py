@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -21,9 +21,13 @@ class StopRequested(Exception):
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(on_signal: Callable[[], None] | None = None) -> Iterator[None]:
     """Within the block, SIGTERM and SIGINT raise StopRequested (once) in the main thread; the
-    block ends quietly when they do. Previous handlers come back afterwards."""
+    block ends quietly when they do. Previous handlers come back afterwards.
+
+    With ``on_signal`` the signal calls it instead of raising: for a server loop (waitress)
+    that would swallow an exception raised inside one of its socket handlers, and that stops
+    better on its own terms (stop accepting, answer what was read, return)."""
     asked = False
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -32,6 +36,9 @@ def stop_on_signals() -> Iterator[None]:
             return
         asked = True
         log.info("%s received: stopping", signal.Signals(signum).name)
+        if on_signal is not None:
+            on_signal()
+            return
         raise StopRequested()
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}

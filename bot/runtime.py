@@ -16,7 +16,9 @@ from bot.jobs.engine import EmbeddedEngine, Engine, Runner
 from bot.jobs.events import JobEvents
 from bot.jobs.rows import defer_delivery, mark_reported
 from bot.slack.client import Throttle, make_client
+from bot.slack.edits import MessageEdits
 from bot.slack.outbox import Outbox
+from bot.slack.rate_budget import RateBudget
 from bot.slack.redelivery import Ticker
 from bot.store.database import Store
 from models.backends import HostedOptions
@@ -64,6 +66,9 @@ class Runtime:
     announce_tries: dict[int, int] = field(default_factory=dict)
     # Clocks started with the bot (the delivery retry schedule); stopped on close.
     tickers: list[Ticker] = field(default_factory=list)
+    # Slack's rate limits as the bot's budget, and the status-message edits kept inside it.
+    budget: RateBudget | None = None
+    edits: MessageEdits | None = None
 
     def close(self, grace: float | None = None) -> None:
         """Stop the workers at their next step boundary (waiting up to ``grace`` seconds, by
@@ -77,6 +82,8 @@ class Runtime:
         self.engine.stop(timeout=grace)
         if self.outbox is not None:
             self.outbox.close(timeout=max(grace, 5.0))
+        if self.edits is not None:  # edits deferred by the budget still land, last state first
+            self.edits.flush()
         left = self.store.db["jobs"].count_where("status IN ('queued', 'running', 'held')")
         logging.getLogger(__name__).info("stopped; %d job(s) will resume at the next start", left)
 
@@ -179,7 +186,8 @@ def build_runtime(
         )
     engine.max_resumes = settings.max_resumes
     engine.timeout_for = settings.job_timeout_for
-    client = make_client(settings) if with_slack else None
+    budget = RateBudget.from_settings(settings)
+    client = make_client(settings, budget) if with_slack else None
     return Runtime(
         settings,
         store,
@@ -196,6 +204,8 @@ def build_runtime(
         )
         if with_slack
         else None,
+        budget=budget,
+        edits=MessageEdits(client, settings.progress_interval_s, budget) if client else None,
     )
 
 

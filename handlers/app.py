@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -14,6 +12,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 import handlers
 from bot.lifecycle import stop_on_signals
 from bot.runtime import Runtime
+from bot.slack.http_server import HttpServer
+from bot.slack.rate_budget import LISTENER_THREAD_PREFIX
 from bot.slack.redelivery import Ticker
 from handlers.redelivery import report_due, report_unreported, resume_held
 
@@ -31,7 +31,7 @@ def create_app(runtime: Runtime) -> App:
         # Work after ack() (status posts, 429 waits, downloads) holds a listener thread; with
         # Bolt's default 5, a slow Slack made other commands miss their 3 s ack.
         listener_executor=ThreadPoolExecutor(
-            max_workers=runtime.settings.listener_threads, thread_name_prefix="dailies-listener"
+            max_workers=runtime.settings.listener_threads, thread_name_prefix=LISTENER_THREAD_PREFIX
         ),
     )
     handlers.register(app, runtime)
@@ -48,20 +48,10 @@ def start_engine(runtime: Runtime) -> None:
     runtime.tickers.append(ticker.start())
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 resets connections when a burst of clicks (a room
-    # voting at once) arrives together; Slack would see errors and retry.
-    request_queue_size = 128
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("http: " + format, *args)
-
-
-def make_http_server(app: App, host: str, port: int) -> WSGIServer:
-    """A threaded WSGI server: a slow request never holds up another's 3-second ack."""
+def make_http_server(app: App, host: str, port: int, threads: int = 32) -> HttpServer:
+    """The one HTTP endpoint Slack's requests reach (``/slack/events``; anything else is 404),
+    served by waitress with ``threads`` workers: a slow request never holds up another's
+    3-second ack."""
     wsgi = SlackRequestHandler(app)
 
     def application(environ, start_response):  # type: ignore[no-untyped-def]
@@ -70,22 +60,22 @@ def make_http_server(app: App, host: str, port: int) -> WSGIServer:
             return [b"not found"]
         return wsgi(environ, start_response)
 
-    return make_server(
-        host, port, application, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
+    return HttpServer(application, host, port, threads)
 
 
 def serve_http(runtime: Runtime, host: str, port: int) -> None:
     app = create_app(runtime)
     start_engine(runtime)
-    server = make_http_server(app, host, port)
-    log.info("dailies listening on http://%s:%d/slack/events", host, server.server_port)
+    server = make_http_server(app, host, port, runtime.settings.listener_threads)
+    log.info("dailies listening on http://%s:%d/slack/events", host, server.port)
     try:
-        with stop_on_signals():
+        # SIGTERM/SIGINT only ask the server loop to stop: it closes the listening socket first,
+        # answers the requests already read, and returns.
+        with stop_on_signals(on_signal=server.stop_soon):
             server.serve_forever()
     finally:
-        server.server_close()  # stop accepting first, then drain
-        runtime.close()
+        server.stop()  # already stopped after a signal; closes it after an error
+        runtime.close()  # then drain: jobs to a checkpoint, the outbox flushed
 
 
 def socket_mode_handler(runtime: Runtime, app: App) -> Any:

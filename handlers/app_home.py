@@ -83,7 +83,8 @@ def _publish(runtime: Runtime, user: str, team: str | None) -> None:
 
 def register(app: App, runtime: Runtime) -> None:
     opened: dict[str, str | None] = {}  # people who opened Home → their workspace
-    coalescer = Coalescer(HOME_INTERVAL_S)
+    # views.publish has its own budget (Tier 4); a refresh over it is deferred and merged.
+    coalescer = Coalescer(HOME_INTERVAL_S, budget=runtime.budget, method="views.publish")
 
     def refresh(user: str) -> None:
         coalescer.request(f"home:{user}", lambda: publish(runtime, user, opened.get(user)))

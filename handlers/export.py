@@ -64,12 +64,8 @@ def export_progress(
         if done < total and not runtime.throttle.allow(f"export:{ts}"):
             return
         state = "uploading…" if done == total else f"{done} of {total} files"
-        try:
-            runtime.client.chat_update(
-                channel=channel, ts=ts, text=f":package: Packaging {label}: {state}"
-            )
-        except SlackApiError as exc:
-            log.warning("export progress: %s", exc.response.get("error"))
+        # Within the chat.update budget; "uploading…", the last word, always lands.
+        runtime.edits.update(channel, ts, text=f":package: Packaging {label}: {state}")
 
     return progress
 

@@ -164,9 +164,8 @@ def update_status(runtime: Runtime, job: Job, **kwargs: Any) -> None:
     if job.status == jobs.QUEUED:  # why it has not started, when no worker can take it
         kwargs.setdefault("waiting", runtime.engine.waiting_for())
     text, status_blocks = blocks.job_status(job, **kwargs)
-    runtime.client.chat_update(
-        channel=job.channel_id, ts=job.message_ts, text=text, blocks=status_blocks
-    )
+    # Within the chat.update budget: deferred and merged with later edits when it is spent.
+    runtime.edits.update(job.channel_id, job.message_ts, text=text, blocks=status_blocks)
 
 
 def post_in_thread(

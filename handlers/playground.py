@@ -70,8 +70,10 @@ class Playground:
             devices=devices,
         )
         self.app = create_app(self.runtime)
-        self.http = make_http_server(self.app, "127.0.0.1", 0)
-        app_url = f"http://127.0.0.1:{self.http.server_port}/slack/events"
+        self.http = make_http_server(
+            self.app, "127.0.0.1", 0, self.runtime.settings.listener_threads
+        )
+        app_url = f"http://127.0.0.1:{self.http.port}/slack/events"
         self.sender = SlackSender(
             app_url,
             secret,
@@ -87,7 +89,7 @@ class Playground:
         try:
             self.page = PageServer(self.workspace, self.info, host, port)
         except OSError as exc:
-            self.http.server_close()
+            self.http.stop()
             self.runtime.close()
             self.slack.stop()
             raise OSError(
@@ -112,8 +114,7 @@ class Playground:
 
     def stop(self) -> None:
         self.page.stop()
-        self.http.shutdown()
-        self.http.server_close()
+        self.http.stop()
         self.runtime.close()
         self.saved.stop(self.slack, self.workspace.page_state())
         self.slack.stop()

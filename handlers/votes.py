@@ -49,7 +49,11 @@ class TallyBoard:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.coalescer = Coalescer(runtime.settings.progress_interval_s)
+        # Within the chat.update budget too: a room voting at once defers and merges edits,
+        # and what is still deferred when the bot stops is sent then.
+        self.coalescer = Coalescer(runtime.settings.progress_interval_s, budget=runtime.budget)
+        if runtime.edits is not None:
+            runtime.edits.track(self.coalescer)
 
     def changed(self, job_id: int) -> None:
         for message in job_messages(self.runtime.store, job_id, VARIANTS):

@@ -82,6 +82,10 @@ def start_bot(
         "slack_api_url": slack.base_url,
         "file_share_timeout_s": 10.0,
         "progress_interval_s": 0.2,
+        # The rate budget scaled like the interval (Slack's: 50 edits/min, 1 post/s): tests that
+        # are about the budget set Slack's figures themselves.
+        "edit_rate_per_min": 300.0,
+        "post_rate_per_s": 5.0,
         "rate_limit_retries": 3,
         "slack_file_hosts": slack.root_url.rstrip("/"),  # the imitation serves url_private
     }
@@ -94,15 +98,14 @@ def start_bot(
     )
     app = create_app(runtime)
     start_engine(runtime)
-    server = make_http_server(app, "127.0.0.1", 0)
+    server = make_http_server(app, "127.0.0.1", 0, settings.listener_threads)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
+    url = f"http://127.0.0.1:{server.port}/slack/events"
     sender = SlackSender(url, SIGNING_SECRET, imitation=slack)
 
     def stop_http() -> None:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
     def stop() -> None:
         stop_http()

@@ -90,7 +90,28 @@ class ChatMethods:
             raise ApiError(refusal)
         return channel, msg
 
+    def _update_rate_limited(self) -> float | None:
+        """chat.update is Tier 3 (about 50 a minute per workspace): a bucket with a burst of
+        ``update_rate_burst``; returns seconds to wait when the edit must be refused."""
+        per_min = self.update_rate_limit_per_min
+        if not per_min:
+            return None
+        rate, capacity = per_min / 60.0, float(self.update_rate_burst)
+        now = time.monotonic()
+        tokens, last = self._update_bucket or (capacity, now)
+        tokens = min(capacity, tokens + (now - last) * rate)
+        if tokens < 1.0:
+            self._update_bucket = (tokens, now)
+            return (1.0 - tokens) / rate
+        self._update_bucket = (tokens - 1.0, now)
+        return None
+
     def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        wait = self._update_rate_limited()
+        if wait is not None:
+            raise ApiError(
+                "ratelimited", status=429, headers={"Retry-After": str(max(1, math.ceil(wait)))}
+            )
         channel, msg = self._own_message(params, "cant_update_message")
         text, blocks = self._message_payload(params, channel, require_content=False)
         if (

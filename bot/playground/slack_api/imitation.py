@@ -103,6 +103,8 @@ class SlackImitation(
         bot_id: str = "BBOT",
         file_share_delay: float = 0.2,
         post_rate_limit_per_sec: float | None = None,
+        update_rate_limit_per_min: float | None = None,
+        update_rate_burst: int = 10,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -111,6 +113,9 @@ class SlackImitation(
         self.app_id = "A1"
         self.file_share_delay = file_share_delay
         self.post_rate_limit_per_sec = post_rate_limit_per_sec
+        self.update_rate_limit_per_min = update_rate_limit_per_min
+        self.update_rate_burst = update_rate_burst
+        self._update_bucket: tuple[float, float] | None = None
 
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -236,7 +241,13 @@ class SlackImitation(
                 }
                 status, headers = 500, {}
             self._outcomes.append(
-                {"method": method, "params": record, "status": status, "response": body}
+                {
+                    "method": method,
+                    "params": record,
+                    "status": status,
+                    "response": body,
+                    "at": time.monotonic(),
+                }
             )
             if status == 200 and method not in _READS:
                 self._touch()
