@@ -157,8 +157,10 @@ def register(app: App, runtime: Runtime) -> None:
                 text="That image no longer exists, so there is nothing to animate.",
             )
             return
+        # Acked before any write: a database held by another writer must not make Slack give
+        # up on the modal (3 s); the view's id and hash still drop a replayed submission.
+        ack()
         if not runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}"):
-            ack()
             return
         assert options is not None
         params = animate_params(keyframe, options, preset)
@@ -171,7 +173,6 @@ def register(app: App, runtime: Runtime) -> None:
             thread_ts=keyframe["thread_ts"],
             held=True,
         )
-        ack()
         announce(runtime, job, keyframe["thread_ts"])
 
     def clip_action(base: str) -> None:
@@ -221,10 +222,7 @@ def register(app: App, runtime: Runtime) -> None:
                 text="That clip no longer exists, so there is nothing to extend.",
             )
             return
-        if not runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}"):
-            ack()
-            return
-        try:
+        try:  # reads only: refused with the modal still open
             params = extend_params(
                 clip,
                 runtime.settings.max_clip_extensions,
@@ -234,7 +232,9 @@ def register(app: App, runtime: Runtime) -> None:
         except ClipRefused as exc:
             ack(response_action="errors", errors={MOTION_PRESET: str(exc)})
             return
-        ack()
+        ack()  # before any write, as for Animate
+        if not runtime.store.first_delivery(f"view:{view['id']}:{view.get('hash')}"):
+            return
         _queue(runtime, ANIMATE_EXTEND, params, user, clip)
 
 

@@ -21,8 +21,10 @@ from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.posted import extra_blocks
 from bot.store.assets import get_asset, job_assets
+from bot.store.database import StoreBusy
 from handlers.find import channel_access
 from handlers.job_messages import NOT_REROLLABLE, channel_features
+from handlers.replays import PRE_ACK_WRITE_S
 from handlers.variant_actions import on_variant_action
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,9 @@ def tag_command(runtime: Runtime, body: dict[str, Any], args: str) -> blocks.Mes
     return blocks.tags_answer(asset, tags, changed=True)
 
 
+BUSY_FIELD = "The database is busy for a moment; nothing was saved. Save again in a few seconds."
+
+
 def register(app: App, runtime: Runtime) -> None:
     def tag_clicked(
         runtime: Runtime,
@@ -125,9 +130,13 @@ def register(app: App, runtime: Runtime) -> None:
             return
         try:
             tags = parse_tags(field.get("value") or "")
-            set_tags(runtime.store, asset["id"], tags)
+            with runtime.store.bounded(PRE_ACK_WRITE_S):  # one write: done, or not at all
+                set_tags(runtime.store, asset["id"], tags)
         except FindError as exc:
             ack(response_action="errors", errors={blocks.TAG_INPUT: str(exc)})
+            return
+        except StoreBusy:
+            ack(response_action="errors", errors={blocks.TAG_INPUT: BUSY_FIELD})
             return
         ack()
         redraw(runtime, asset["job_id"])

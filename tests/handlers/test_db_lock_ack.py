@@ -51,3 +51,42 @@ def test_a_draft_with_the_database_free_is_acked_plainly(bot):
     assert sent.acked_in_time and sent.body == ""
     root = bot.slack.wait_for(lambda: bot.root_messages() or None)[0]
     bot.wait_for_variants("C1", root["ts"])
+
+
+def test_a_tag_saved_while_the_database_is_held_keeps_the_modal_open_and_saves_nothing(
+    bot, held_db
+):
+    from bot.slack import blocks
+    from tests.handlers.library_helpers import draft_in
+    from tests.handlers.test_tags import choose_tag
+
+    held_db.rollback()
+    _, shown = draft_in(bot, "a brass kettle --n 1 --seed 6")
+    choose_tag(bot, shown, 1)
+    bot.slack.wait_for(
+        lambda: [v for v in bot.slack.views if v["view"]["callback_id"] == "library_tag"] or None
+    )
+    held_db.execute("BEGIN IMMEDIATE")
+    values = {blocks.TAG_INPUT: {blocks.TAG_INPUT: {"type": "plain_text_input", "value": "hero"}}}
+    sent = bot.sender.view_submission(blocks.TAG_VIEW, values, "U2")
+    assert sent.acked_in_time, f"acked after {sent.elapsed:.2f} s"
+    answer = sent.json()
+    assert answer["response_action"] == "errors"
+    assert "Save again in a few seconds" in answer["errors"][blocks.TAG_INPUT]
+    held_db.rollback()
+    assert bot.runtime.store.db["assets"].get(1)["tags"] == "", "nothing half-saved"
+
+
+def test_an_animate_modal_sent_while_the_database_is_held_is_acked_and_runs_once_free(bot, held_db):
+    from tests.handlers.test_animate import clip_messages, draft_variant, modal_values, open_modal
+
+    held_db.rollback()
+    root, shown = draft_variant(bot)
+    open_modal(bot, shown)
+    held_db.execute("BEGIN IMMEDIATE")
+    sent = bot.sender.view_submission("animate_modal", modal_values(count=1), "U1")
+    assert sent.acked_in_time and sent.body == "", f"acked after {sent.elapsed:.2f} s"
+    held_db.rollback()
+    first = clip_messages(bot, root["ts"])[0]
+    assert "Test clips · 1 clip" in str(first["blocks"])
+    assert bot.runtime.store.db["jobs"].count == 2, "the draft and one animate job"
