@@ -82,8 +82,9 @@ def post_final(runtime: Runtime, job: Job, assets: list[dict[str, Any]]) -> None
             root_text, root_blocks = blocks.root_with_final(
                 root, asset, file_id, promoted_by, source
             )
-            runtime.client.chat_update(
-                channel=job.channel_id, ts=root.message_ts, text=root_text, blocks=root_blocks
+            # In order with the root's status edits (a deferred one must not land after this).
+            runtime.edits.update(
+                job.channel_id, root.message_ts, text=root_text, blocks=root_blocks
             )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.jobs import rows as jobs
 from bot.library.refs import RefError, resolve_asset, split_ref
@@ -66,12 +65,8 @@ def redraw(runtime: Runtime, job_id: int) -> None:
             )
         else:
             continue
-        try:
-            runtime.client.chat_update(
-                channel=message["channel_id"], ts=message["ts"], text=text, blocks=message_blocks
-            )
-        except SlackApiError as exc:
-            log.warning("could not redraw job %s: %s", job_id, exc.response.get("error"))
+        # Through the chat.update budget, in order with every other edit of the message.
+        runtime.edits.update(message["channel_id"], message["ts"], text=text, blocks=message_blocks)
 
 
 def visible_asset(runtime: Runtime, body: dict[str, Any], ref: str) -> dict[str, Any]:
