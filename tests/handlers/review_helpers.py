@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from bot.slack.posted import posted_message
@@ -56,3 +58,39 @@ def wait_note(bot: Any, message: dict, variant: int, expected: str, timeout: flo
         return text if expected in text else None
 
     return bot.slack.wait_for(shown, timeout=timeout)
+
+
+class SlowSteps:
+    """The tiny model with each step taking ``delay`` seconds (like a real model on a GPU), so a
+    draft is still rendering while a test acts on it."""
+
+    def __init__(self, inner: Any, delay: float = 0.05) -> None:
+        self.inner = inner
+        self.delay = delay
+
+    def describe(self, request: Any) -> Any:
+        return self.inner.describe(request)
+
+    def generate(self, request: Any, progress: Any = None, cancelled: Any = None, **kwargs: Any):
+        def slow(image: int, step: int, total: int) -> None:
+            time.sleep(self.delay)
+            progress(image, step, total)
+
+        return self.inner.generate(request, progress=slow, cancelled=cancelled, **kwargs)
+
+
+def votes_at_once(bot: Any, message: dict, variant: int, users: list[str]) -> list:
+    """Every user clicks Vote on ``variant`` at the same moment (a room voting together)."""
+    barrier = threading.Barrier(len(users))
+    answers: list = []
+
+    def vote(user: str) -> None:
+        barrier.wait()
+        answers.append(click(bot, message, "vote", variant, user))
+
+    threads = [threading.Thread(target=vote, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

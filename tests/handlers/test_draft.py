@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import time
 
 from PIL import Image
 
 from bot.jobs import rows as jobs
 from bot.media.png_params import parse_parameters
 from tests.handlers.conftest import start_bot
+from tests.handlers.review_helpers import SlowSteps
 
 
 def image_blocks(message):
@@ -64,23 +64,6 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
         (44, "text, logo", root["ts"], "U1"),
     ]
     assert {a["slack_file_id"] for a in assets} == set(file_ids)
-
-
-class SlowSteps:
-    """The tiny model with each step taking 50 ms, like a real model on a GPU."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def describe(self, request):
-        return self.inner.describe(request)
-
-    def generate(self, request, progress=None, cancelled=None, **kwargs):
-        def slow(image, step, total):
-            time.sleep(0.05)
-            progress(image, step, total)
-
-        return self.inner.generate(request, progress=slow, cancelled=cancelled, **kwargs)
 
 
 def test_progress_is_shown_on_the_root_message_at_most_every_interval(tmp_path, slack, tiny_runner):

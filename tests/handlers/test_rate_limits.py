@@ -10,32 +10,13 @@ imitation 3 a second (burst 5).
 from __future__ import annotations
 
 import itertools
-import threading
-import time
 
 from bot.playground.slack_api import SlackImitation
 from tests.handlers.conftest import start_bot
-from tests.handlers.review_helpers import click, current, start_draft, wait_note
+from tests.handlers.review_helpers import SlowSteps, current, start_draft, votes_at_once, wait_note
 
 BOT_RATE_PER_MIN, BOT_BURST = 120.0, 3
 SLACK_RATE_PER_MIN, SLACK_BURST = 180.0, 5
-
-
-class SlowSteps:
-    """The tiny model with each step taking 150 ms, so a draft renders while people vote."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def describe(self, request):
-        return self.inner.describe(request)
-
-    def generate(self, request, progress=None, cancelled=None, **kwargs):
-        def slow(image, step, total):
-            time.sleep(0.15)
-            progress(image, step, total)
-
-        return self.inner.generate(request, progress=slow, cancelled=cancelled, **kwargs)
 
 
 def most_in_any_window(times: list[float], window: float) -> int:
@@ -54,7 +35,7 @@ def test_thirty_quick_votes_and_a_rendering_draft_keep_within_the_edit_budget(
         bot = start_bot(
             tmp_path,
             slack,
-            lambda device: SlowSteps(tiny_runner),
+            lambda device: SlowSteps(tiny_runner, 0.15),
             edit_rate_per_min=BOT_RATE_PER_MIN,
             edit_burst=BOT_BURST,
         )
@@ -64,19 +45,7 @@ def test_thirty_quick_votes_and_a_rendering_draft_keep_within_the_edit_budget(
             root = slack.wait_for(lambda: bot.root_messages()[1:] or None)[0]
             slack.wait_for(lambda: "Rendering · step" in str(current(bot, root).get("blocks")))
 
-            users = [f"U{100 + i}" for i in range(30)]
-            barrier = threading.Barrier(len(users))
-            answers = []
-
-            def vote(user):
-                barrier.wait()
-                answers.append(click(bot, shown, "vote", 1, user))
-
-            threads = [threading.Thread(target=vote, args=(u,)) for u in users]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            answers = votes_at_once(bot, shown, 1, [f"U{100 + i}" for i in range(30)])
             assert len(answers) == 30 and all(a.acked_in_time for a in answers)
 
             text = wait_note(bot, shown, 1, "30 votes", timeout=60)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 
-from tests.handlers.review_helpers import click, current, note, start_draft, wait_note
+from tests.handlers.review_helpers import (
+    click,
+    current,
+    note,
+    start_draft,
+    votes_at_once,
+    wait_note,
+)
 
 
 def vote_rows(bot):
@@ -95,19 +101,7 @@ def test_a_duplicate_delivery_of_a_click_counts_once(bot):
 
 def test_twenty_concurrent_votes_all_count_and_edits_are_throttled(bot):
     _, shown = start_draft(bot, "a brass lantern --n 2 --seed 4")
-    users = [f"U{100 + i}" for i in range(20)]
-    barrier = threading.Barrier(len(users))
-    answers = []
-
-    def vote(user):
-        barrier.wait()
-        answers.append(click(bot, shown, "vote", 1, user))
-
-    threads = [threading.Thread(target=vote, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = votes_at_once(bot, shown, 1, [f"U{100 + i}" for i in range(20)])
     assert all(a.acked_in_time for a in answers)
     text = wait_note(bot, shown, 1, "20 votes")
     assert "leading" in text and "and 0 more" not in text
