@@ -4,7 +4,7 @@
 // when something changed; the page then reads the state again.
 "use strict";
 
-const state = { data: null, user: null, channel: null, thread: null, files: [], viewHash: null,
+const state = { data: null, user: null, channel: null, thread: null, files: [], viewHash: null, viewId: null,
   viewErrors: {}, dismissed: new Set(JSON.parse(localStorage.getItem("dismissed") || "[]")) };
 const $ = (id) => document.getElementById(id);
 
@@ -72,10 +72,14 @@ function render() {
 
 function renderModal(view) {
   const back = $("modal-back");
-  if (!view) { back.hidden = true; state.viewHash = null; return; }
+  if (!view) { back.hidden = true; state.viewHash = null; state.viewId = null; return; }
   if (state.viewHash === view.hash + JSON.stringify(state.viewErrors)) return; // keep typed values
-  const keep = state.viewHash && state.viewHash.startsWith(view.hash) ? collectValues() : null;
+  // The same modal redrawn (new errors, or the bot's views.update adding the grid preview):
+  // what the person typed and ticked stays, as Slack keeps inputs whose block and action ids
+  // are unchanged.
+  const keep = state.viewHash && state.viewId === view.id ? collectValues() : null;
   state.viewHash = view.hash + JSON.stringify(state.viewErrors);
+  state.viewId = view.id;
   const body = view.blocks.map((b) => (b.type === "input" ? inputHtml(b, state.viewErrors[b.block_id])
     : blocksHtml([b], ` data-view="${esc(view.id)}"`))).join("");
   const general = state.viewErrors[""] ? `<div class="input-block has-error"><div class="error" role="alert">${esc(state.viewErrors[""])}</div></div>` : "";
