@@ -4,7 +4,7 @@
 // when something changed; the page then reads the state again.
 "use strict";
 
-const state = { data: null, user: null, channel: null, thread: null, files: [], viewHash: null, viewId: null,
+const state = { data: null, user: null, channel: null, thread: null, files: [], viewHash: null, viewId: null, submitted: null,
   viewErrors: {}, dismissed: new Set(JSON.parse(localStorage.getItem("dismissed") || "[]")) };
 const $ = (id) => document.getElementById(id);
 
@@ -72,12 +72,15 @@ function render() {
 
 function renderModal(view) {
   const back = $("modal-back");
-  if (!view) { back.hidden = true; state.viewHash = null; state.viewId = null; return; }
+  if (!view) { back.hidden = true; state.viewHash = null; state.viewId = null; state.submitted = null; return; }
   if (state.viewHash === view.hash + JSON.stringify(state.viewErrors)) return; // keep typed values
   // The same modal redrawn (new errors, or the bot's views.update adding the grid preview):
   // what the person typed and ticked stays, as Slack keeps inputs whose block and action ids
   // are unchanged.
-  const keep = state.viewHash && state.viewId === view.id ? collectValues() : null;
+  // After a submit answered with errors, what was submitted (set in the same render, so a
+  // click made as soon as the errors show is never undone by a late restore).
+  const keep = state.submitted || (state.viewHash && state.viewId === view.id ? collectValues() : null);
+  state.submitted = null;
   state.viewHash = view.hash + JSON.stringify(state.viewErrors);
   state.viewId = view.id;
   const body = view.blocks.map((b) => (b.type === "input" ? inputHtml(b, state.viewErrors[b.block_id])
@@ -320,8 +323,8 @@ $("modal").addEventListener("submit", async (ev) => {
   if (!answer) return;
   state.viewErrors = answer.errors || {};
   state.viewHash = null;
+  state.submitted = Object.keys(state.viewErrors).length ? values : null;
   await refresh();
-  if (Object.keys(state.viewErrors).length) restoreValues(values);
 });
 
 $("acting-as").addEventListener("change", (ev) => {
