@@ -30,7 +30,7 @@ def test_marks_toggle_change_and_stay_one_per_person_and_show_on_the_variant_lin
     assert note(shown, 1) == "", "two different seeds: no automatic flag, no line"
     provenance = next(b for b in shown["blocks"] if b.get("block_id") == "provenance")
     assert "device-s per image on cpu" in provenance["elements"][0]["text"]
-    ids = [a["id"] for a in bot.runtime.store.db["assets"].rows]
+    ids = [a["id"] for a in bot.runtime.store.db["assets"].rows_where(order_by="job_id, variant")]
 
     click(bot, shown, "mark_usable", 1, "U1")
     wait_note(bot, shown, 1, "*Usable* — <@U1>")

@@ -59,7 +59,9 @@ def test_two_people_vote_on_one_variant_and_on_different_ones_and_toggle(bot):
     assert "<@U1>" not in note(message, 1) and "<@U2>" in note(message, 1)
     assert "leading" in note(message, 1) and "leading" in note(message, 2), "a tie leads together"
     assert note(message, 3) == ""
-    assets = [a["id"] for a in bot.runtime.store.db["assets"].rows]
+    assets = [
+        a["id"] for a in bot.runtime.store.db["assets"].rows_where(order_by="job_id, variant")
+    ]
     assert vote_rows(bot) == [(assets[0], "U2", "button"), (assets[1], "U2", "button")]
 
 

@@ -51,13 +51,17 @@ def test_a_draft_runs_on_a_ray_worker_with_the_same_bytes_as_in_process(
         assert len(images(shown)) == 2 and "#2 · seed 6" in str(shown["blocks"])
         [worker] = bot.runtime.engine.workers()
         assert worker["pid"] != os.getpid() and worker["jobs_done"] >= 1
-        on_ray = [a["sha256"] for a in bot.runtime.store.db["assets"].rows]
+        on_ray = [
+            a["sha256"] for a in bot.runtime.store.db["assets"].rows_where(order_by="variant")
+        ]
     finally:
         bot.stop()
     local = start_bot(tmp_path / "local", slack, lambda device: tiny_runner)
     try:
         start_draft(local, "a lighthouse at dusk --n 2 --seed 5")
-        assert [a["sha256"] for a in local.runtime.store.db["assets"].rows] == on_ray
+        assert [
+            a["sha256"] for a in local.runtime.store.db["assets"].rows_where(order_by="variant")
+        ] == on_ray
     finally:
         local.stop()
 
