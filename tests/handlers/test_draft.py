@@ -57,7 +57,7 @@ def test_draft_acks_fast_posts_root_uploads_and_shows_variants(bot):
     assert bot.runtime.store.db["jobs"].count == 1
     job = jobs.get_job(bot.runtime.store, 1)
     assert job.status == jobs.DONE and job.thread_ts == root["ts"]
-    assets = list(bot.runtime.store.db["assets"].rows)
+    assets = list(bot.runtime.store.db["assets"].rows_where(order_by="variant"))
     assert [(a["seed"], a["negative_prompt"], a["thread_ts"], a["user_id"]) for a in assets] == [
         (42, "text, logo", root["ts"], "U1"),
         (43, "text, logo", root["ts"], "U1"),
