@@ -141,12 +141,14 @@ def whisper(
 QUEUE_REFRESH_LIMIT = 10
 
 
-def refresh_queue_positions(runtime: Runtime) -> None:
+def refresh_queue_positions(runtime: Runtime, *, all_shown: bool = False) -> None:
     """A job started, so everyone behind it moved up: edit the queued status messages whose
-    position changed (the first few only — chat.update is rate limited)."""
+    position changed (the first few only — chat.update is rate limited). ``all_shown``: edit
+    them whatever their position, because what they say around it changed (workers gone or
+    back, see handlers/worker_waits.py)."""
     shown = runtime.queue_positions
     for position, job_id in enumerate(jobs.queue_order(runtime.store)[:QUEUE_REFRESH_LIMIT], 1):
-        if shown.get(job_id) == position:
+        if shown.get(job_id) == position and not all_shown:
             continue
         job = jobs.get_job(runtime.store, job_id)
         if job.source != "slack":
